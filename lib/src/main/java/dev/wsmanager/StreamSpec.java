@@ -1,0 +1,333 @@
+package dev.wsmanager;
+
+import dev.wsmanager.internal.Redaction;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import okhttp3.Headers;
+
+/**
+ * What a stream connects to and how. Immutable; build one with {@link #builder(String, String)}.
+ *
+ * <pre>{@code
+ * StreamSpec spec = StreamSpec.builder("btcusdt-trades", "wss://stream.example.com/ws")
+ *     .subscribe("{\"op\":\"subscribe\",\"args\":[\"trades.BTCUSDT\"]}")
+ *     .listener(myListener)
+ *     .idleTimeout(Duration.ofSeconds(30))
+ *     .build();
+ * }</pre>
+ */
+public final class StreamSpec {
+  /** The default ping interval: 20 seconds. */
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(20);
+  /** The default connect timeout: 10 seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** The default limit on bytes queued for sending: 8 MiB, half of OkHttp's hard limit. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+  /** OkHttp closes a WebSocket with 1001 when more than this is queued. */
+  static final long OKHTTP_MAX_QUEUE_SIZE = 16L * 1024 * 1024;
+
+  private final String id;
+  private final URI uri;
+  private final String redactedUrl;
+  private final Headers headers;
+  private final Supplier<? extends Collection<String>> subscribe;
+  private final StreamListener listener;
+  private final Duration pingInterval;
+  private final Duration idleTimeout;
+  private final Duration connectTimeout;
+  private final ReconnectPolicy reconnectPolicy;
+  private final long maxQueuedBytes;
+
+  private StreamSpec(Builder b, URI uri, Headers headers) {
+    this.id = b.id;
+    this.uri = uri;
+    this.redactedUrl = Redaction.redact(uri);
+    this.headers = headers;
+    this.subscribe = b.subscribe;
+    this.listener = b.listener;
+    this.pingInterval = b.pingInterval;
+    this.idleTimeout = b.idleTimeout;
+    this.connectTimeout = b.connectTimeout;
+    this.reconnectPolicy = b.reconnectPolicy;
+    this.maxQueuedBytes = b.maxQueuedBytes;
+  }
+
+  /**
+   * Starts a spec.
+   *
+   * @param id a unique id within the manager, such as {@code "binance-btcusdt"}; appears in logs,
+   *     JSON and, when per-stream metrics are enabled, as a label value
+   * @param url a {@code ws://} or {@code wss://} URL; may carry credentials, which are never logged
+   * @return a new builder
+   */
+  public static Builder builder(String id, String url) {
+    return new Builder(id, url);
+  }
+
+  /** @return the stream id */
+  public String id() {
+    return id;
+  }
+
+  /** @return the URL to connect to, credentials included */
+  public URI uri() {
+    return uri;
+  }
+
+  /** @return the URL with user info and query values masked, safe to log */
+  public String redactedUrl() {
+    return redactedUrl;
+  }
+
+  /** @return headers sent with every handshake */
+  public Headers headers() {
+    return headers;
+  }
+
+  /**
+   * The subscribe messages for a new connection, computed afresh on every (re)open.
+   *
+   * @return the messages, in sending order
+   */
+  public Collection<String> subscribeMessages() {
+    Collection<String> messages = subscribe.get();
+    return messages == null ? List.of() : messages;
+  }
+
+  /** @return the listener */
+  public StreamListener listener() {
+    return listener;
+  }
+
+  /**
+   * The ping interval. A pong must arrive before the next ping is due, so this is also the pong
+   * deadline: a connection whose peer stops answering is failed with {@link
+   * FailureReason#PING_TIMEOUT} between one and two intervals after its last pong.
+   *
+   * @return the interval, {@link Duration#ZERO} when pings are off
+   */
+  public Duration pingInterval() {
+    return pingInterval;
+  }
+
+  /** @return how long an open connection may go without a message, {@link Duration#ZERO} for no limit */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** @return how long a connection attempt may take, TCP, TLS and handshake together */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** @return this stream's reconnect policy, or {@code null} to use the manager's */
+  public ReconnectPolicy reconnectPolicy() {
+    return reconnectPolicy;
+  }
+
+  /** @return the most bytes {@link ManagedStream#send} queues before it returns {@code false} */
+  public long maxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  @Override
+  public String toString() {
+    return "StreamSpec{id=" + id + ", url=" + redactedUrl + '}';
+  }
+
+  /** Builds a {@link StreamSpec}; {@link #build()} checks every value. */
+  public static final class Builder {
+    private final String id;
+    private final String url;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private Supplier<? extends Collection<String>> subscribe = List::of;
+    private StreamListener listener = StreamListener.NONE;
+    private Duration pingInterval = DEFAULT_PING_INTERVAL;
+    private Duration idleTimeout = Duration.ZERO;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private ReconnectPolicy reconnectPolicy;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+
+    private Builder(String id, String url) {
+      this.id = id;
+      this.url = url;
+    }
+
+    /**
+     * Adds a header to every handshake request.
+     *
+     * @param name the header name
+     * @param value the header value; never logged
+     * @return this builder
+     */
+    public Builder header(String name, String value) {
+      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Messages sent, in order, on every (re)open, before the stream is reported {@link
+     * StreamState#OPEN}.
+     *
+     * @param messages the subscribe messages
+     * @return this builder
+     */
+    public Builder subscribe(String... messages) {
+      List<String> copy = List.of(messages);
+      this.subscribe = () -> copy;
+      return this;
+    }
+
+    /**
+     * A hook run on every (re)open that returns the messages to send, for subscriptions that change
+     * over time or carry fresh tokens. A hook that throws is counted as a listener error and the
+     * connection stays open without its subscription.
+     *
+     * @param hook returns the subscribe messages, in order
+     * @return this builder
+     */
+    public Builder subscribe(Supplier<? extends Collection<String>> hook) {
+      this.subscribe = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * @param listener receives the stream's messages and events
+     * @return this builder
+     */
+    public Builder listener(StreamListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * @param pingInterval how often to ping; also the pong deadline. {@link Duration#ZERO} turns
+     *     pings off.
+     * @return this builder
+     */
+    public Builder pingInterval(Duration pingInterval) {
+      this.pingInterval = Objects.requireNonNull(pingInterval, "pingInterval");
+      return this;
+    }
+
+    /**
+     * @param idleTimeout fail the connection when no message arrives for this long; {@link
+     *     Duration#ZERO} (the default) turns idle detection off
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * @param connectTimeout the most a connection attempt may take, positive
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * @param reconnectPolicy overrides the manager's default policy for this stream
+     * @return this builder
+     */
+    public Builder reconnectPolicy(ReconnectPolicy reconnectPolicy) {
+      this.reconnectPolicy = Objects.requireNonNull(reconnectPolicy, "reconnectPolicy");
+      return this;
+    }
+
+    /**
+     * @param maxQueuedBytes the most bytes {@code send} may leave queued, from 1 up to OkHttp's 16
+     *     MiB limit (OkHttp closes the connection with 1001 past it)
+     * @return this builder
+     */
+    public Builder maxQueuedBytes(long maxQueuedBytes) {
+      this.maxQueuedBytes = maxQueuedBytes;
+      return this;
+    }
+
+    /**
+     * Checks the values and builds the spec.
+     *
+     * @return the spec
+     * @throws IllegalArgumentException naming the first bad value and what is expected
+     */
+    public StreamSpec build() {
+      if (id == null || id.isBlank()) {
+        throw new IllegalArgumentException("stream id must not be blank");
+      }
+      if (id.length() > 200) {
+        throw new IllegalArgumentException(
+            "stream id must be at most 200 characters, was " + id.length());
+      }
+      URI uri = parseUrl(id, url);
+      requirePositive("connectTimeout", connectTimeout);
+      requireNotNegative("pingInterval", pingInterval);
+      requireNotNegative("idleTimeout", idleTimeout);
+      if (maxQueuedBytes < 1 || maxQueuedBytes > OKHTTP_MAX_QUEUE_SIZE) {
+        throw new IllegalArgumentException(
+            "maxQueuedBytes must be within [1, " + OKHTTP_MAX_QUEUE_SIZE + "], was " + maxQueuedBytes);
+      }
+      Headers.Builder h = new Headers.Builder();
+      headers.forEach(
+          (name, value) -> {
+            try {
+              h.add(name, value);
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException(
+                  "stream '" + id + "': header '" + name + "' has a character not allowed in HTTP"
+                      + " headers; remove control and non-ASCII characters");
+            }
+          });
+      return new StreamSpec(this, uri, h.build());
+    }
+
+    private static URI parseUrl(String id, String url) {
+      if (url == null || url.isBlank()) {
+        throw new IllegalArgumentException("stream '" + id + "': url must not be blank");
+      }
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': url is not a valid URI (" + e.getReason() + " at index "
+                + e.getIndex() + "); expected ws://host[:port]/path or wss://...");
+      }
+      String scheme = uri.getScheme();
+      if (scheme == null
+          || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss"))) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': url must start with ws:// or wss://, was "
+                + Redaction.redact(uri));
+      }
+      if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': url has no host, was " + Redaction.redact(uri)
+                + "; expected ws://host[:port]/path");
+      }
+      return uri;
+    }
+
+    private static void requirePositive(String name, Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+    }
+
+    private static void requireNotNegative(String name, Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative (ZERO turns it off), was " + d);
+      }
+    }
+  }
+}

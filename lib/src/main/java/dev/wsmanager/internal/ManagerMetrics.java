@@ -1,0 +1,131 @@
+package dev.wsmanager.internal;
+
+import dev.wsmanager.FailureReason;
+import dev.wsmanager.ManagerStats;
+import dev.wsmanager.StreamState;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import io.prometheus.metrics.model.snapshots.Labels;
+
+/**
+ * One manager's live counters. The Prometheus collector and {@link ManagerStats} both read these;
+ * nothing is counted twice. Every update is a lock-free add that allocates nothing.
+ */
+public final class ManagerMetrics {
+  /** Upper bounds of the connect-duration histogram, in seconds. */
+  static final double[] CONNECT_BUCKETS = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
+  };
+
+  private static final FailureReason[] REASONS = FailureReason.values();
+  private static final StreamState[] STATES = StreamState.values();
+
+  final Labels labels;
+  final boolean perStream;
+  final Supplier<? extends Collection<? extends StreamCounters>> streams;
+
+  final LongAdder retries = new LongAdder();
+  final LongAdder creations = new LongAdder();
+  final LongAdder cleanups = new LongAdder();
+  final LongAdder attempts = new LongAdder();
+  final LongAdder received = new LongAdder();
+  final LongAdder sent = new LongAdder();
+  final LongAdder listenerErrors = new LongAdder();
+  final LongAdder[] failures = new LongAdder[REASONS.length];
+  final AtomicLongArray states = new AtomicLongArray(STATES.length);
+  final AtomicLong hwm = new AtomicLong();
+  final LongAdder[] connectBuckets = new LongAdder[CONNECT_BUCKETS.length + 1];
+  final DoubleAdder connectSeconds = new DoubleAdder();
+
+  /** Per-stream values the collector exports when per-stream metrics are on. */
+  public interface StreamCounters {
+    String id();
+
+    long attempts();
+
+    long received();
+
+    long sent();
+  }
+
+  ManagerMetrics(
+      Labels labels, boolean perStream, Supplier<? extends Collection<? extends StreamCounters>> streams) {
+    this.labels = labels;
+    this.perStream = perStream;
+    this.streams = streams;
+    for (int i = 0; i < failures.length; i++) {
+      failures[i] = new LongAdder();
+    }
+    for (int i = 0; i < connectBuckets.length; i++) {
+      connectBuckets[i] = new LongAdder();
+    }
+  }
+
+  void stateChanged(StreamState from, StreamState to) {
+    if (from != null) {
+      states.decrementAndGet(from.ordinal());
+    }
+    long now = states.incrementAndGet(to.ordinal());
+    if (to == StreamState.OPEN) {
+      hwm.accumulateAndGet(now, Math::max);
+    }
+  }
+
+  void failed(FailureReason reason) {
+    failures[reason.ordinal()].increment();
+  }
+
+  void connected(double seconds) {
+    int i = 0;
+    while (i < CONNECT_BUCKETS.length && seconds > CONNECT_BUCKETS[i]) {
+      i++;
+    }
+    connectBuckets[i].increment();
+    connectSeconds.add(seconds);
+  }
+
+  /** Records one received message; the hot path. */
+  void received() {
+    received.increment();
+  }
+
+  void sent(int messages) {
+    sent.add(messages);
+  }
+
+  long state(StreamState state) {
+    return states.get(state.ordinal());
+  }
+
+  ManagerStats stats(boolean running) {
+    Map<FailureReason, Long> byReason = new EnumMap<>(FailureReason.class);
+    for (FailureReason r : REASONS) {
+      byReason.put(r, failures[r.ordinal()].sum());
+    }
+    Map<StreamState, Long> byState = new EnumMap<>(StreamState.class);
+    for (StreamState s : STATES) {
+      if (s != StreamState.CLOSED) {
+        byState.put(s, states.get(s.ordinal()));
+      }
+    }
+    return new ManagerStats(
+        running,
+        state(StreamState.OPEN),
+        hwm.get(),
+        retries.sum(),
+        creations.sum(),
+        cleanups.sum(),
+        attempts.sum(),
+        Map.copyOf(byReason),
+        received.sum(),
+        sent.sum(),
+        listenerErrors.sum(),
+        Map.copyOf(byState));
+  }
+}

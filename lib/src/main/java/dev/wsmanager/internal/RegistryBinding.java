@@ -1,0 +1,177 @@
+package dev.wsmanager.internal;
+
+import static dev.wsmanager.metrics.MetricNames.LABEL_REASON;
+import static dev.wsmanager.metrics.MetricNames.LABEL_STATE;
+import static dev.wsmanager.metrics.MetricNames.LABEL_STREAM;
+
+import dev.wsmanager.FailureReason;
+import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.MetricNames;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The one collector per {@link PrometheusRegistry} that exports every manager registered on it, so
+ * that managers can share a registry and a closed manager's series disappear with it. Values are
+ * read from the managers' live counters at scrape time.
+ */
+final class RegistryBinding implements MultiCollector {
+  private static final Map<PrometheusRegistry, RegistryBinding> BINDINGS = new IdentityHashMap<>();
+  private static final FailureReason[] REASONS = FailureReason.values();
+  private static final StreamState[] STATES = StreamState.values();
+
+  private final List<ManagerMetrics> managers = new CopyOnWriteArrayList<>();
+
+  private RegistryBinding() {}
+
+  static void attach(PrometheusRegistry registry, ManagerMetrics metrics) {
+    synchronized (BINDINGS) {
+      RegistryBinding binding = BINDINGS.get(registry);
+      if (binding == null) {
+        binding = new RegistryBinding();
+        registry.register(binding);
+        BINDINGS.put(registry, binding);
+      }
+      for (ManagerMetrics other : binding.managers) {
+        if (other.labels.equals(metrics.labels)) {
+          throw new IllegalArgumentException(
+              "a manager with labels " + metrics.labels + " is already registered on this"
+                  + " PrometheusRegistry; give each manager a unique name()");
+        }
+      }
+      binding.managers.add(metrics);
+    }
+  }
+
+  static void detach(PrometheusRegistry registry, ManagerMetrics metrics) {
+    synchronized (BINDINGS) {
+      RegistryBinding binding = BINDINGS.get(registry);
+      if (binding != null && binding.managers.remove(metrics) && binding.managers.isEmpty()) {
+        registry.unregister(binding);
+        BINDINGS.remove(registry);
+      }
+    }
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    MetricSnapshots.Builder out = MetricSnapshots.builder();
+
+    GaugeSnapshot.Builder active =
+        GaugeSnapshot.builder()
+            .name(MetricNames.ACTIVE_CONNECTIONS)
+            .help("WebSocket connections currently open");
+    GaugeSnapshot.Builder hwm =
+        GaugeSnapshot.builder()
+            .name(MetricNames.ACTIVE_CONNECTIONS_HWM)
+            .help("Most WebSocket connections open at once since the manager started");
+    GaugeSnapshot.Builder streams =
+        GaugeSnapshot.builder().name(MetricNames.STREAMS).help("Live streams by state");
+    CounterSnapshot.Builder failures =
+        counter(MetricNames.CONNECTION_FAILURES,
+            "Connection attempts that failed and open connections that ended abnormally, by reason");
+    HistogramSnapshot.Builder connect =
+        HistogramSnapshot.builder()
+            .name(MetricNames.CONNECT_DURATION)
+            .unit(Unit.SECONDS)
+            .help("Time from the start of a connection attempt to the completed WebSocket handshake");
+    CounterSnapshot.Builder retries =
+        counter(MetricNames.RETRY_COUNT, "Reconnects scheduled after a failure or disconnect");
+    CounterSnapshot.Builder creations = counter(MetricNames.STREAM_CREATIONS, "Streams opened");
+    CounterSnapshot.Builder cleanups =
+        counter(MetricNames.STREAM_CLEANUPS, "Streams closed and removed from their manager");
+    CounterSnapshot.Builder attempts =
+        counter(MetricNames.CONNECTION_ATTEMPTS, "Connection attempts, first ones and retries");
+    CounterSnapshot.Builder received =
+        counter(MetricNames.MESSAGES_RECEIVED, "WebSocket messages received");
+    CounterSnapshot.Builder sent =
+        counter(MetricNames.MESSAGES_SENT, "WebSocket messages queued for sending");
+    CounterSnapshot.Builder listenerErrors =
+        counter(MetricNames.LISTENER_ERRORS, "Listener callbacks and subscribe hooks that threw");
+
+    for (ManagerMetrics m : managers) {
+      Labels labels = m.labels;
+      active.dataPoint(gauge(labels, m.state(StreamState.OPEN)));
+      hwm.dataPoint(gauge(labels, m.hwm.get()));
+      for (StreamState s : STATES) {
+        streams.dataPoint(gauge(labels.add(LABEL_STATE, s.label()), m.state(s)));
+      }
+      for (FailureReason r : REASONS) {
+        failures.dataPoint(count(labels.add(LABEL_REASON, r.label()), m.failures[r.ordinal()].sum()));
+      }
+      connect.dataPoint(histogram(m));
+      retries.dataPoint(count(labels, m.retries.sum()));
+      creations.dataPoint(count(labels, m.creations.sum()));
+      cleanups.dataPoint(count(labels, m.cleanups.sum()));
+      listenerErrors.dataPoint(count(labels, m.listenerErrors.sum()));
+      if (m.perStream) {
+        for (ManagerMetrics.StreamCounters s : m.streams.get()) {
+          Labels streamLabels = labels.add(LABEL_STREAM, s.id());
+          attempts.dataPoint(count(streamLabels, s.attempts()));
+          received.dataPoint(count(streamLabels, s.received()));
+          sent.dataPoint(count(streamLabels, s.sent()));
+        }
+      } else {
+        attempts.dataPoint(count(labels, m.attempts.sum()));
+        received.dataPoint(count(labels, m.received.sum()));
+        sent.dataPoint(count(labels, m.sent.sum()));
+      }
+    }
+    return out.metricSnapshot(active.build())
+        .metricSnapshot(hwm.build())
+        .metricSnapshot(retries.build())
+        .metricSnapshot(creations.build())
+        .metricSnapshot(cleanups.build())
+        .metricSnapshot(attempts.build())
+        .metricSnapshot(failures.build())
+        .metricSnapshot(received.build())
+        .metricSnapshot(sent.build())
+        .metricSnapshot(connect.build())
+        .metricSnapshot(streams.build())
+        .metricSnapshot(listenerErrors.build())
+        .build();
+  }
+
+  private static CounterSnapshot.Builder counter(String nameWithTotal, String help) {
+    return CounterSnapshot.builder()
+        .name(nameWithTotal.substring(0, nameWithTotal.length() - "_total".length()))
+        .help(help);
+  }
+
+  private static GaugeDataPointSnapshot gauge(Labels labels, long value) {
+    return GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
+  }
+
+  private static CounterDataPointSnapshot count(Labels labels, long value) {
+    return CounterDataPointSnapshot.builder().labels(labels).value(value).build();
+  }
+
+  private static HistogramDataPointSnapshot histogram(ManagerMetrics m) {
+    double[] bounds = new double[ManagerMetrics.CONNECT_BUCKETS.length + 1];
+    long[] counts = new long[bounds.length];
+    System.arraycopy(ManagerMetrics.CONNECT_BUCKETS, 0, bounds, 0, bounds.length - 1);
+    bounds[bounds.length - 1] = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = m.connectBuckets[i].sum();
+    }
+    return HistogramDataPointSnapshot.builder()
+        .labels(m.labels)
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+        .sum(m.connectSeconds.sum())
+        .build();
+  }
+}

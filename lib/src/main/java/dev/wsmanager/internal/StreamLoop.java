@@ -1,0 +1,711 @@
+package dev.wsmanager.internal;
+
+import dev.wsmanager.FailureReason;
+import dev.wsmanager.ManagedStream;
+import dev.wsmanager.ReconnectPolicy;
+import dev.wsmanager.StreamListener;
+import dev.wsmanager.StreamSnapshot;
+import dev.wsmanager.StreamSpec;
+import dev.wsmanager.StreamState;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import okio.ByteString;
+import okio.Utf8;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One stream's loop: owns its state, its current connection and its timers, and decides after
+ * every event whether to open, back off or give up (see {@link StreamState} for the machine).
+ *
+ * <p>State changes happen under {@link #lock}; sockets are touched and user callbacks run outside
+ * it. Lifecycle callbacks are queued under the lock, so they keep the order of the transitions, and
+ * delivered one at a time by whichever thread gets to {@link #deliver()} first.
+ */
+final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
+  private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
+  /** The most a {@code Retry-After} header can hold a stream back. */
+  static final long MAX_RETRY_AFTER_MILLIS = 3_600_000L;
+
+  private final Engine engine;
+  private final StreamSpec spec;
+  private final ReconnectPolicy policy;
+  private final OkHttpClient client;
+  private final Request request;
+  private final StreamListener listener;
+  private final long idleTimeoutMillis;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  // Guarded by lock; volatile where read without it.
+  private volatile StreamState state = StreamState.CONNECTING;
+  private volatile Connection current;
+  private ScheduledFuture<?> timer;
+  private int consecutiveFailures;
+  private volatile long attempts;
+  private long retries;
+  private FailureReason lastReason;
+  private String lastError;
+  private long openedAtMillis = -1;
+
+  private volatile long received;
+  private final AtomicLong sent = new AtomicLong();
+  private volatile long lastMessageAtMillis = -1;
+
+  private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean delivering = new AtomicBoolean();
+
+  StreamLoop(Engine engine, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
+    this.engine = engine;
+    this.spec = spec;
+    this.policy = policy;
+    this.client = client;
+    this.listener = spec.listener();
+    this.idleTimeoutMillis = spec.idleTimeout().toMillis();
+    this.request =
+        new Request.Builder().url(httpUrl(spec)).headers(spec.headers()).build();
+  }
+
+  /** OkHttp takes ws and wss URLs as http and https. */
+  private static String httpUrl(StreamSpec spec) {
+    String url = spec.uri().toString();
+    return url.regionMatches(true, 0, "wss:", 0, 4)
+        ? "https:" + url.substring(4)
+        : "http:" + url.substring(3);
+  }
+
+  void start() {
+    boolean connectNow;
+    lock.lock();
+    try {
+      engine.metrics.stateChanged(null, StreamState.CONNECTING);
+      connectNow = scheduleConnectLocked(0);
+    } finally {
+      lock.unlock();
+    }
+    if (connectNow) {
+      connect();
+    }
+  }
+
+  /** Reserves an admission slot; returns true if the attempt may start now, on this thread. */
+  private boolean scheduleConnectLocked(long delayMillis) {
+    long extraNanos = engine.admission.reserve(engine.nowNanos() + delayMillis * 1_000_000L);
+    long total = delayMillis + (extraNanos + 999_999L) / 1_000_000L;
+    if (total <= 0) {
+      return true;
+    }
+    timer = engine.schedule(this::connect, total);
+    return false;
+  }
+
+  private void connect() {
+    Connection c;
+    lock.lock();
+    try {
+      if (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF) {
+        return;
+      }
+      timer = null;
+      c = new Connection(engine.nowNanos());
+      current = c;
+      attempts++;
+      transitionLocked(StreamState.CONNECTING);
+      c.deadline =
+          engine.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
+    } finally {
+      lock.unlock();
+    }
+    deliver();
+    engine.metrics.attempts.increment();
+    WebSocket ws;
+    try {
+      ws = client.newWebSocket(request, c);
+    } catch (RuntimeException e) {
+      disconnected(c, FailureReason.CONNECT_ERROR, e, false, 0, false);
+      return;
+    }
+    c.ws = ws;
+    if (current != c) {
+      ws.cancel(); // closed or timed out while newWebSocket ran
+    }
+  }
+
+  private void opened(Connection c, WebSocket ws) {
+    c.ws = ws;
+    boolean stale;
+    lock.lock();
+    try {
+      stale = current != c;
+      if (!stale) {
+        cancel(c.deadline);
+        c.deadline = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stale) {
+      ws.cancel();
+      return;
+    }
+    int subscribed = 0;
+    try {
+      for (String message : spec.subscribeMessages()) {
+        if (ws.send(message)) {
+          subscribed++;
+        }
+      }
+    } catch (RuntimeException e) {
+      listenerError("subscribe hook", e);
+    }
+    double seconds = (engine.nowNanos() - c.startedNanos) / 1e9;
+    lock.lock();
+    try {
+      if (current != c) {
+        return;
+      }
+      c.open = true;
+      openedAtMillis = engine.nowMillis();
+      sent.addAndGet(subscribed);
+      transitionLocked(StreamState.OPEN);
+      emit(() -> listener.onOpen(this), "onOpen");
+      if (idleTimeoutMillis > 0) {
+        c.deadline = engine.schedule(() -> checkIdle(c), idleTimeoutMillis);
+      }
+    } finally {
+      lock.unlock();
+    }
+    engine.metrics.sent(subscribed);
+    engine.metrics.connected(Math.max(0, seconds));
+    deliver();
+  }
+
+  private void messageReceived() {
+    received++; // one reader thread per connection, one current connection per stream
+    engine.metrics.received();
+    lastMessageAtMillis = engine.nowMillis();
+  }
+
+  private void serverClosing(Connection c, WebSocket ws, int code, String reason) {
+    ws.close(1000, null);
+    lock.lock();
+    try {
+      if (current != c || state == StreamState.CLOSING) {
+        return; // stale, or the server's answer to our own close: onClosed finishes
+      }
+    } finally {
+      lock.unlock();
+    }
+    IOException cause =
+        new IOException(
+            "server closed the connection with " + code + (reason.isEmpty() ? "" : " (" + reason + ")"));
+    boolean normal = code == 1000 || code == 1001;
+    disconnected(c, normal ? null : FailureReason.CLOSED_BY_SERVER, cause, false, 0, false);
+  }
+
+  private void closed(Connection c) {
+    lock.lock();
+    try {
+      if (current != c || state != StreamState.CLOSING) {
+        return;
+      }
+      current = null;
+      finishLocked();
+    } finally {
+      lock.unlock();
+    }
+    deliver();
+    engine.removed(this);
+  }
+
+  private void failed(Connection c, Throwable t, Response response) {
+    if (current != c) {
+      return;
+    }
+    if (response != null) {
+      int code = response.code();
+      long retryAfter = 0;
+      if (code == 429 || code == 503) {
+        retryAfter = retryAfterMillis(response);
+      }
+      IOException cause = new IOException("handshake rejected with HTTP " + code);
+      disconnected(c, FailureReason.HANDSHAKE_REJECTED, cause, policy.isFatal(code), retryAfter, false);
+      return;
+    }
+    FailureReason reason;
+    if (!c.open) {
+      reason =
+          t instanceof SocketTimeoutException
+              ? FailureReason.CONNECT_TIMEOUT
+              : FailureReason.CONNECT_ERROR;
+    } else if (t instanceof SocketTimeoutException
+        && t.getMessage() != null
+        && t.getMessage().contains("ping")) {
+      reason = FailureReason.PING_TIMEOUT;
+    } else {
+      reason = FailureReason.CONNECTION_LOST;
+    }
+    disconnected(c, reason, t, false, 0, false);
+  }
+
+  private long retryAfterMillis(Response response) {
+    String value = response.header("Retry-After");
+    if (value == null) {
+      return 0;
+    }
+    long millis;
+    try {
+      millis = Long.parseLong(value.trim()) * 1000L;
+    } catch (NumberFormatException e) {
+      Date date = response.headers().getDate("Retry-After");
+      millis = date == null ? 0 : date.getTime() - engine.nowMillis();
+    }
+    return Math.max(0, Math.min(millis, MAX_RETRY_AFTER_MILLIS));
+  }
+
+  private void connectTimedOut(Connection c) {
+    if (current != c || c.open) {
+      return;
+    }
+    disconnected(
+        c,
+        FailureReason.CONNECT_TIMEOUT,
+        new SocketTimeoutException("handshake did not complete within " + spec.connectTimeout()),
+        false,
+        0,
+        true);
+  }
+
+  private void checkIdle(Connection c) {
+    lock.lock();
+    try {
+      if (current != c || state != StreamState.OPEN) {
+        return;
+      }
+      long due = Math.max(lastMessageAtMillis, openedAtMillis) + idleTimeoutMillis;
+      long now = engine.nowMillis();
+      if (now < due) {
+        c.deadline = engine.schedule(() -> checkIdle(c), due - now);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    disconnected(
+        c,
+        FailureReason.IDLE_TIMEOUT,
+        new SocketTimeoutException("no message within " + spec.idleTimeout()),
+        false,
+        0,
+        true);
+  }
+
+  /**
+   * The current connection failed or ended: count it, then back off, give up, or finish a close
+   * in progress.
+   *
+   * @param reason the failure reason, or null for a normal server close (1000/1001)
+   * @param cancel whether the socket is still up and must be cancelled (our own timeouts)
+   */
+  private void disconnected(
+      Connection c, FailureReason reason, Throwable cause, boolean fatal, long retryAfterMillis,
+      boolean cancel) {
+    boolean connectNow = false;
+    boolean finished = false;
+    lock.lock();
+    try {
+      if (current != c) {
+        return;
+      }
+      current = null;
+      cancel(c.deadline);
+      if (state == StreamState.CLOSING) {
+        finishLocked();
+        finished = true;
+      } else {
+        Throwable safeCause = scrub(cause);
+        if (reason != null) {
+          engine.metrics.failed(reason);
+          lastReason = reason;
+          lastError = reason.label() + ": " + safeCause;
+          emit(() -> listener.onFailure(this, reason, safeCause), "onFailure");
+        }
+        long now = engine.nowMillis();
+        if (c.open && now - openedAtMillis >= policy.minUptime().toMillis()) {
+          consecutiveFailures = 0;
+        }
+        consecutiveFailures++;
+        if (fatal || policy.isExhausted(consecutiveFailures)) {
+          transitionLocked(StreamState.FAILED);
+          FailureReason why = reason != null ? reason : lastReason;
+          int failures = consecutiveFailures;
+          events.add(
+              () ->
+                  log.warn(
+                      "stream '{}' ({}) gave up after {} consecutive failures: {}",
+                      spec.id(), spec.redactedUrl(), failures, safeCause.toString()));
+          emit(() -> listener.onGaveUp(this, why, safeCause), "onGaveUp");
+          timer = engine.schedule(this::retentionElapsed, engine.failedRetention.toMillis());
+        } else {
+          long delay = Math.max(
+              policy.delayMillis(consecutiveFailures, engine.random.getAsDouble()), retryAfterMillis);
+          retries++;
+          engine.metrics.retries.increment();
+          transitionLocked(StreamState.BACKING_OFF);
+          events.add(
+              () ->
+                  log.info(
+                      "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms",
+                      spec.id(), spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
+                      safeCause.getMessage(), delay));
+          connectNow = scheduleConnectLocked(delay);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (cancel) {
+      c.cancel();
+    }
+    deliver();
+    if (finished) {
+      engine.removed(this);
+    }
+    if (connectNow) {
+      connect();
+    }
+  }
+
+  private void retentionElapsed() {
+    if (state == StreamState.FAILED) {
+      close();
+    }
+  }
+
+  @Override
+  public void close() {
+    Connection closing = null;
+    Connection cancelling = null;
+    lock.lock();
+    try {
+      switch (state) {
+        case CLOSED:
+        case CLOSING:
+          return;
+        case OPEN:
+          closing = current;
+          cancel(closing.deadline);
+          transitionLocked(StreamState.CLOSING);
+          Connection c = closing;
+          timer = engine.schedule(() -> closeTimedOut(c), engine.closeTimeout.toMillis());
+          break;
+        default:
+          cancelling = current;
+          current = null;
+          if (cancelling != null) {
+            cancel(cancelling.deadline);
+          }
+          finishLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (closing != null) {
+      WebSocket ws = closing.ws;
+      if (ws != null) {
+        ws.close(1000, null); // false means it is already failing: onFailure finishes the close
+      }
+    }
+    if (cancelling != null) {
+      cancelling.cancel();
+    }
+    deliver();
+    if (closing == null) {
+      engine.removed(this);
+    }
+  }
+
+  private void closeTimedOut(Connection c) {
+    lock.lock();
+    try {
+      if (current != c || state != StreamState.CLOSING) {
+        return;
+      }
+      current = null;
+      finishLocked();
+    } finally {
+      lock.unlock();
+    }
+    c.cancel();
+    deliver();
+    engine.removed(this);
+  }
+
+  /** Ends the stream at once: cancels its connection without a close handshake. */
+  void abort() {
+    Connection c;
+    lock.lock();
+    try {
+      if (state == StreamState.CLOSED) {
+        return;
+      }
+      c = current;
+      current = null;
+      if (c != null) {
+        cancel(c.deadline);
+      }
+      finishLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (c != null) {
+      c.cancel();
+    }
+    deliver();
+    engine.removed(this);
+  }
+
+  private void finishLocked() {
+    cancel(timer);
+    timer = null;
+    transitionLocked(StreamState.CLOSED);
+    emit(() -> listener.onClosed(this), "onClosed");
+  }
+
+  private void transitionLocked(StreamState to) {
+    StreamState from = state;
+    if (from == to) {
+      return;
+    }
+    state = to;
+    engine.metrics.stateChanged(from, to);
+    events.add(() -> log.info("stream '{}' {} -> {}", spec.id(), from, to));
+    emit(() -> listener.onStateChange(this, from, to), "onStateChange");
+  }
+
+  private void emit(Runnable callback, String name) {
+    events.add(
+        () -> {
+          try {
+            callback.run();
+          } catch (VirtualMachineError e) {
+            throw e;
+          } catch (Throwable t) {
+            listenerError(name, t);
+          }
+        });
+  }
+
+  /** Runs queued lifecycle events, one thread at a time, in the order they were queued. */
+  private void deliver() {
+    while (!events.isEmpty()) {
+      if (!delivering.compareAndSet(false, true)) {
+        return; // another thread is delivering and will see our events
+      }
+      try {
+        Runnable event;
+        while ((event = events.poll()) != null) {
+          event.run();
+        }
+      } finally {
+        delivering.set(false);
+      }
+    }
+  }
+
+  private void listenerError(String callback, Throwable t) {
+    engine.metrics.listenerErrors.increment();
+    log.warn("stream '{}': listener {} threw; the stream carries on", spec.id(), callback, t);
+  }
+
+  private Throwable scrub(Throwable cause) {
+    String message = cause.getMessage();
+    String clean = Redaction.scrub(message, spec.uri());
+    if (message == null || message.equals(clean)) {
+      return cause;
+    }
+    return new IOException(cause.getClass().getSimpleName() + ": " + clean);
+  }
+
+  private static void cancel(ScheduledFuture<?> future) {
+    if (future != null) {
+      future.cancel(false);
+    }
+  }
+
+  @Override
+  public String id() {
+    return spec.id();
+  }
+
+  @Override
+  public StreamState state() {
+    return state;
+  }
+
+  @Override
+  public boolean send(String text) {
+    Connection c = current;
+    if (c == null || state != StreamState.OPEN) {
+      return false;
+    }
+    WebSocket ws = c.ws;
+    long limit = spec.maxQueuedBytes();
+    long queued = ws.queueSize();
+    if (queued + 3L * text.length() > limit && queued + Utf8.size(text) > limit) {
+      return false;
+    }
+    return countSent(ws.send(text));
+  }
+
+  @Override
+  public boolean send(ByteString bytes) {
+    Connection c = current;
+    if (c == null || state != StreamState.OPEN) {
+      return false;
+    }
+    WebSocket ws = c.ws;
+    if (ws.queueSize() + bytes.size() > spec.maxQueuedBytes()) {
+      return false;
+    }
+    return countSent(ws.send(bytes));
+  }
+
+  private boolean countSent(boolean queued) {
+    if (queued) {
+      sent.incrementAndGet();
+      engine.metrics.sent(1);
+    }
+    return queued;
+  }
+
+  @Override
+  public long queuedBytes() {
+    Connection c = current;
+    WebSocket ws = c == null ? null : c.ws;
+    return ws == null ? 0 : ws.queueSize();
+  }
+
+  @Override
+  public StreamSnapshot snapshot() {
+    lock.lock();
+    try {
+      return new StreamSnapshot(
+          spec.id(),
+          spec.redactedUrl(),
+          state,
+          attempts,
+          retries,
+          consecutiveFailures,
+          lastReason,
+          lastError,
+          openedAtMillis < 0 ? null : Instant.ofEpochMilli(openedAtMillis),
+          lastMessageAtMillis < 0 ? null : Instant.ofEpochMilli(lastMessageAtMillis),
+          received,
+          sent.get(),
+          queuedBytes());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long attempts() {
+    return attempts;
+  }
+
+  @Override
+  public long received() {
+    return received;
+  }
+
+  @Override
+  public long sent() {
+    return sent.get();
+  }
+
+  @Override
+  public String toString() {
+    return "ManagedStream{id=" + spec.id() + ", url=" + spec.redactedUrl() + ", state=" + state + '}';
+  }
+
+  /** One physical connection attempt; events from a connection that is no longer current are ignored. */
+  private final class Connection extends WebSocketListener {
+    final long startedNanos;
+    volatile WebSocket ws;
+    volatile boolean open;
+    ScheduledFuture<?> deadline; // guarded by lock: connect timeout, then idle check
+
+    Connection(long startedNanos) {
+      this.startedNanos = startedNanos;
+    }
+
+    void cancel() {
+      WebSocket w = ws;
+      if (w != null) {
+        w.cancel();
+      }
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      opened(this, webSocket);
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      if (current != this) {
+        return;
+      }
+      messageReceived();
+      try {
+        listener.onText(StreamLoop.this, text);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable t) {
+        listenerError("onText", t);
+      }
+    }
+
+    @Override
+    public void onMessage(WebSocket webSocket, ByteString bytes) {
+      if (current != this) {
+        return;
+      }
+      messageReceived();
+      try {
+        listener.onBinary(StreamLoop.this, bytes);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable t) {
+        listenerError("onBinary", t);
+      }
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      serverClosing(this, webSocket, code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      closed(this);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+      failed(this, t, response);
+    }
+  }
+}

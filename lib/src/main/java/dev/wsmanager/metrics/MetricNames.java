@@ -1,0 +1,45 @@
+package dev.wsmanager.metrics;
+
+/**
+ * The names of the metrics a manager exports. They are a contract: dashboards, alert rules and
+ * scripts refer to them. Counter names are given as exposed, with {@code _total}.
+ *
+ * <p>Every series carries the label {@value #LABEL_MANAGER} and the manager's constant labels.
+ */
+public final class MetricNames {
+  private MetricNames() {}
+
+  /** Gauge: connections currently open. */
+  public static final String ACTIVE_CONNECTIONS = "ws_manager_active_connections";
+  /** Gauge: the most connections open at once since the manager started. */
+  public static final String ACTIVE_CONNECTIONS_HWM = "ws_manager_active_connections_hwm";
+  /** Counter: reconnects scheduled after a failure or disconnect. */
+  public static final String RETRY_COUNT = "ws_manager_retry_count_total";
+  /** Counter: streams opened. */
+  public static final String STREAM_CREATIONS = "ws_manager_stream_creations_total";
+  /** Counter: streams closed and removed. Live streams = creations - cleanups. */
+  public static final String STREAM_CLEANUPS = "ws_manager_stream_cleanups_total";
+  /** Counter: connection attempts, first ones and retries. */
+  public static final String CONNECTION_ATTEMPTS = "ws_manager_connection_attempts_total";
+  /** Counter with label {@value #LABEL_REASON}: failed attempts and abnormally ended connections. */
+  public static final String CONNECTION_FAILURES = "ws_manager_connection_failures_total";
+  /** Counter: messages received. */
+  public static final String MESSAGES_RECEIVED = "ws_manager_messages_received_total";
+  /** Counter: messages queued for sending. */
+  public static final String MESSAGES_SENT = "ws_manager_messages_sent_total";
+  /** Histogram: time from the start of an attempt to the completed handshake. */
+  public static final String CONNECT_DURATION = "ws_manager_connect_duration_seconds";
+  /** Gauge with label {@value #LABEL_STATE}: live streams by state. */
+  public static final String STREAMS = "ws_manager_streams";
+  /** Counter: listener callbacks and subscribe hooks that threw. */
+  public static final String LISTENER_ERRORS = "ws_manager_listener_errors_total";
+
+  /** Label on every series: the manager's name. */
+  public static final String LABEL_MANAGER = "manager";
+  /** Label of {@link #CONNECTION_FAILURES}: a {@code FailureReason} label value. */
+  public static final String LABEL_REASON = "reason";
+  /** Label of {@link #STREAMS}: a {@code StreamState} label value. */
+  public static final String LABEL_STATE = "state";
+  /** Label added to per-stream series when per-stream metrics are enabled: the stream id. */
+  public static final String LABEL_STREAM = "stream";
+}
