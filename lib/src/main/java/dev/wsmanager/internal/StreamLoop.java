@@ -121,9 +121,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       c = new Connection(engine.nowNanos());
       current = c;
       attempts++;
-      transitionLocked(StreamState.CONNECTING);
       c.deadline =
           engine.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
+      transitionLocked(StreamState.CONNECTING);
     } finally {
       lock.unlock();
     }
@@ -347,6 +347,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         }
         consecutiveFailures++;
         if (fatal || policy.isExhausted(consecutiveFailures)) {
+          // timers first, state second: whoever sees the new state also sees its timer
+          timer = engine.schedule(this::retentionElapsed, engine.failedRetention.toMillis());
           transitionLocked(StreamState.FAILED);
           FailureReason why = reason != null ? reason : lastReason;
           int failures = consecutiveFailures;
@@ -356,12 +358,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                       "stream '{}' ({}) gave up after {} consecutive failures: {}",
                       spec.id(), spec.redactedUrl(), failures, safeCause.toString()));
           emit(() -> listener.onGaveUp(this, why, safeCause), "onGaveUp");
-          timer = engine.schedule(this::retentionElapsed, engine.failedRetention.toMillis());
         } else {
           long delay = Math.max(
               policy.delayMillis(consecutiveFailures, engine.random.getAsDouble()), retryAfterMillis);
           retries++;
           engine.metrics.retries.increment();
+          connectNow = scheduleConnectLocked(delay);
           transitionLocked(StreamState.BACKING_OFF);
           events.add(
               () ->
@@ -369,7 +371,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                       "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms",
                       spec.id(), spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
                       safeCause.getMessage(), delay));
-          connectNow = scheduleConnectLocked(delay);
         }
       }
     } finally {
@@ -406,9 +407,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         case OPEN:
           closing = current;
           cancel(closing.deadline);
-          transitionLocked(StreamState.CLOSING);
           Connection c = closing;
           timer = engine.schedule(() -> closeTimedOut(c), engine.closeTimeout.toMillis());
+          transitionLocked(StreamState.CLOSING);
           break;
         default:
           cancelling = current;

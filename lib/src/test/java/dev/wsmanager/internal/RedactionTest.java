@@ -1,0 +1,31 @@
+package dev.wsmanager.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+
+class RedactionTest {
+  @Test
+  void masksUserInfoAndQueryValuesButKeepsWhatOperatorsNeed() {
+    URI uri = URI.create("wss://alice:s3cr3t@stream.example.com:9443/ws/v1?apikey=AKIA123&symbols=btc&flag#frag");
+    assertThat(Redaction.redact(uri))
+        .isEqualTo("wss://***@stream.example.com:9443/ws/v1?apikey=***&symbols=***&flag");
+  }
+
+  @Test
+  void plainUrlsAreUnchanged() {
+    assertThat(Redaction.redact(URI.create("ws://127.0.0.1:8080/feed"))).isEqualTo("ws://127.0.0.1:8080/feed");
+    assertThat(Redaction.redact(URI.create("ws://[::1]:8080/"))).isEqualTo("ws://[::1]:8080/");
+  }
+
+  @Test
+  void scrubRemovesSecretsQuotedInFreeText() {
+    URI uri = URI.create("wss://alice:s3cr3t@h.example/ws?apikey=AKIA123&v=1");
+    String message = "failed to reach wss://alice:s3cr3t@h.example/ws?apikey=AKIA123&v=1 (AKIA123)";
+    String clean = Redaction.scrub(message, uri);
+    assertThat(clean).doesNotContain("s3cr3t").doesNotContain("AKIA123").contains("h.example");
+    assertThat(clean).contains("v=1"); // short values are not hunted in free text
+    assertThat(Redaction.scrub(null, uri)).isNull();
+  }
+}

@@ -1,0 +1,112 @@
+package dev.wsmanager.testing;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import okhttp3.Response;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+
+/**
+ * A real WebSocket server on 127.0.0.1 (mockwebserver3). Upgrades every request unless a response
+ * was scripted with {@link #enqueue}; records what the server side sees.
+ */
+public final class WsPeer implements Closeable {
+  private final MockWebServer server = new MockWebServer();
+  private final BlockingQueue<MockResponse> scripted = new LinkedBlockingQueue<>();
+  public final List<WebSocket> open = new CopyOnWriteArrayList<>();
+  public final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+  public final BlockingQueue<Integer> closeCodes = new LinkedBlockingQueue<>();
+  public final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+  public final AtomicInteger upgrades = new AtomicInteger();
+
+  private final WebSocketListener serverSide =
+      new WebSocketListener() {
+        @Override
+        public void onOpen(WebSocket webSocket, Response response) {
+          open.add(webSocket);
+          upgrades.incrementAndGet();
+        }
+
+        @Override
+        public void onMessage(WebSocket webSocket, String text) {
+          received.add(text);
+        }
+
+        @Override
+        public void onClosing(WebSocket webSocket, int code, String reason) {
+          closeCodes.add(code);
+          webSocket.close(1000, null);
+        }
+
+        @Override
+        public void onClosed(WebSocket webSocket, int code, String reason) {
+          open.remove(webSocket);
+        }
+
+        @Override
+        public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+          open.remove(webSocket);
+        }
+      };
+
+  public WsPeer() {
+    server.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            requests.add(request);
+            MockResponse next = scripted.poll();
+            return next != null ? next : upgrade();
+          }
+        });
+    try {
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public MockResponse upgrade() {
+    return new MockResponse.Builder().webSocketUpgrade(serverSide).build();
+  }
+
+  public void enqueue(MockResponse response) {
+    scripted.add(response);
+  }
+
+  public String url() {
+    return "ws://127.0.0.1:" + server.getPort() + "/ws";
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Sends {@code text} on every open server-side socket. */
+  public void broadcast(String text) {
+    Await.until("a server-side socket", () -> !open.isEmpty());
+    for (WebSocket ws : open) {
+      ws.send(text);
+    }
+  }
+
+  public WebSocket awaitOpen(int index) {
+    Await.until("server socket #" + index, () -> open.size() > index);
+    return open.get(index);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
