@@ -121,32 +121,32 @@ public final class ReconnectPolicy {
     return maxAttempts > 0 && consecutiveFailures >= maxAttempts;
   }
 
-  /** @return the delay before the first reconnect, before jitter */
+  /** {@return the delay before the first reconnect, before jitter} */
   public Duration initialDelay() {
     return initialDelay;
   }
 
-  /** @return the cap on the delay */
+  /** {@return the cap on the delay} */
   public Duration maxDelay() {
     return maxDelay;
   }
 
-  /** @return the factor the delay grows by per failure */
+  /** {@return the factor the delay grows by per failure} */
   public double multiplier() {
     return multiplier;
   }
 
-  /** @return the fraction of the delay that is randomised, in {@code [0, 1]} */
+  /** {@return the fraction of the delay that is randomised, in {@code [0, 1]}} */
   public double jitter() {
     return jitter;
   }
 
-  /** @return consecutive failed attempts before giving up, 0 for forever */
+  /** {@return consecutive failed attempts before giving up, 0 for forever} */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** @return how long a connection must stay open for the backoff to reset */
+  /** {@return how long a connection must stay open for the backoff to reset} */
   public Duration minUptime() {
     return minUptime;
   }
@@ -171,6 +171,8 @@ public final class ReconnectPolicy {
     private Builder() {}
 
     /**
+     * Sets the initial delay.
+     *
      * @param initialDelay the delay before the first reconnect, positive
      * @return this builder
      */
@@ -180,6 +182,8 @@ public final class ReconnectPolicy {
     }
 
     /**
+     * Sets the max delay.
+     *
      * @param maxDelay the cap on the delay, at least {@code initialDelay}
      * @return this builder
      */
@@ -189,6 +193,8 @@ public final class ReconnectPolicy {
     }
 
     /**
+     * Sets the multiplier.
+     *
      * @param multiplier the growth factor per failure, at least 1
      * @return this builder
      */
@@ -198,6 +204,8 @@ public final class ReconnectPolicy {
     }
 
     /**
+     * Sets the jitter.
+     *
      * @param jitter the randomised fraction of each delay, in {@code [0, 1]}; 0 disables jitter
      * @return this builder
      */
@@ -207,6 +215,8 @@ public final class ReconnectPolicy {
     }
 
     /**
+     * Sets the max attempts.
+     *
      * @param maxAttempts consecutive failed attempts before the stream gives up, at least 1
      * @return this builder
      */
@@ -230,6 +240,8 @@ public final class ReconnectPolicy {
     }
 
     /**
+     * Sets the min uptime.
+     *
      * @param minUptime how long a connection must stay open for the backoff to reset, not negative
      * @return this builder
      */

@@ -71,22 +71,22 @@ public final class StreamSpec {
     return new Builder(id, url);
   }
 
-  /** @return the stream id */
+  /** {@return the stream id} */
   public String id() {
     return id;
   }
 
-  /** @return the URL to connect to, credentials included */
+  /** {@return the URL to connect to, credentials included} */
   public URI uri() {
     return uri;
   }
 
-  /** @return the URL with user info and query values masked, safe to log */
+  /** {@return the URL with user info and query values masked, safe to log} */
   public String redactedUrl() {
     return redactedUrl;
   }
 
-  /** @return headers sent with every handshake */
+  /** {@return headers sent with every handshake} */
   public Headers headers() {
     return headers;
   }
@@ -101,7 +101,7 @@ public final class StreamSpec {
     return messages == null ? List.of() : messages;
   }
 
-  /** @return the listener */
+  /** {@return the listener} */
   public StreamListener listener() {
     return listener;
   }
@@ -117,22 +117,22 @@ public final class StreamSpec {
     return pingInterval;
   }
 
-  /** @return how long an open connection may go without a message, {@link Duration#ZERO} for no limit */
+  /** {@return how long an open connection may go without a message, {@link Duration#ZERO} for no limit} */
   public Duration idleTimeout() {
     return idleTimeout;
   }
 
-  /** @return how long a connection attempt may take, TCP, TLS and handshake together */
+  /** {@return how long a connection attempt may take, TCP, TLS and handshake together} */
   public Duration connectTimeout() {
     return connectTimeout;
   }
 
-  /** @return this stream's reconnect policy, or {@code null} to use the manager's */
+  /** {@return this stream's reconnect policy, or {@code null} to use the manager's} */
   public ReconnectPolicy reconnectPolicy() {
     return reconnectPolicy;
   }
 
-  /** @return the most bytes {@link ManagedStream#send} queues before it returns {@code false} */
+  /** {@return the most bytes {@link ManagedStream#send} queues before it returns {@code false}} */
   public long maxQueuedBytes() {
     return maxQueuedBytes;
   }
@@ -199,6 +199,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the listener.
+     *
      * @param listener receives the stream's messages and events
      * @return this builder
      */
@@ -208,6 +210,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the ping interval.
+     *
      * @param pingInterval how often to ping; also the pong deadline. {@link Duration#ZERO} turns
      *     pings off.
      * @return this builder
@@ -218,6 +222,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the idle timeout.
+     *
      * @param idleTimeout fail the connection when no message arrives for this long; {@link
      *     Duration#ZERO} (the default) turns idle detection off
      * @return this builder
@@ -228,6 +234,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the connect timeout.
+     *
      * @param connectTimeout the most a connection attempt may take, positive
      * @return this builder
      */
@@ -237,6 +245,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the reconnect policy.
+     *
      * @param reconnectPolicy overrides the manager's default policy for this stream
      * @return this builder
      */
@@ -246,6 +256,8 @@ public final class StreamSpec {
     }
 
     /**
+     * Sets the max queued bytes.
+     *
      * @param maxQueuedBytes the most bytes {@code send} may leave queued, from 1 up to OkHttp's 16
      *     MiB limit (OkHttp closes the connection with 1001 past it)
      * @return this builder

@@ -1,6 +1,7 @@
 package dev.wsmanager;
 
 import dev.wsmanager.internal.Engine;
+import dev.wsmanager.internal.VirtualThreads;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Clock;
@@ -161,10 +162,26 @@ public final class WsManager implements AutoCloseable {
     private InstantSource clock = Clock.systemUTC();
     private ScheduledExecutorService scheduler;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private boolean virtualThreads;
 
     private Builder() {}
 
     /**
+     * Runs the connections of the client the manager creates on virtual threads (JDK 21 or newer),
+     * so platform threads no longer grow with the number of streams. Ignored when a client is passed
+     * to {@link #okHttpClient}. Off by default.
+     *
+     * @param enabled whether to use virtual threads
+     * @return this builder
+     */
+    public Builder virtualThreads(boolean enabled) {
+      this.virtualThreads = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the name.
+     *
      * @param name the value of the {@code manager} label and the prefix of the manager's thread
      *     names; letters, digits, {@code _ . -}, at most 64 characters. Default {@code default}.
      * @return this builder
@@ -189,6 +206,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the reconnect policy.
+     *
      * @param policy the reconnect policy of streams whose spec sets none
      * @return this builder
      */
@@ -198,6 +217,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the registry.
+     *
      * @param registry where the manager's metrics are registered; several managers may share one.
      *     Default {@link PrometheusRegistry#defaultRegistry}.
      * @return this builder
@@ -249,6 +270,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the close timeout.
+     *
      * @param timeout how long {@link WsManager#close()} and {@link ManagedStream#close()} wait for
      *     the server's close reply before cancelling. Default 5 seconds.
      * @return this builder
@@ -259,6 +282,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the failed stream retention.
+     *
      * @param retention how long a {@link StreamState#FAILED} stream stays listed before it is
      *     cleaned up. Default 10 minutes.
      * @return this builder
@@ -269,6 +294,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the clock.
+     *
      * @param clock the source of time for backoff, timeouts and timestamps; for tests
      * @return this builder
      */
@@ -290,6 +317,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Sets the random.
+     *
      * @param random uniform numbers in {@code [0, 1)} for jitter; for tests
      * @return this builder
      */
@@ -354,7 +383,7 @@ public final class WsManager implements AutoCloseable {
                   clock,
                   scheduler,
                   random,
-                  null));
+                  virtualThreads ? VirtualThreads.executor() : null));
       return new WsManager(engine, closeTimeout);
     }
   }

@@ -149,4 +149,24 @@ class ManagerScaleAndShutdownTest {
     Await.until("no manager thread left", () -> threadsNamed("ws-manager-race-").isEmpty());
     Await.until("server sockets closed", () -> peer.open.isEmpty());
   }
+
+  @Test
+  void virtualThreadsWorkWhereTheRuntimeHasThemAndFailClearlyWhereNot() {
+    WsManager.Builder builder =
+        WsManager.builder().name("virtual").registry(new PrometheusRegistry()).virtualThreads(true);
+    if (Runtime.version().feature() < 21) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(builder::build)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
+                  + Runtime.version().feature() + ". Remove the option or run on a newer JDK.");
+      return;
+    }
+    try (WsManager manager = builder.build()) {
+      ManagedStream s = manager.open(StreamSpec.builder("v", peer.url()).build());
+      Await.until("open", () -> s.state() == StreamState.OPEN);
+      peer.broadcast("on a virtual thread");
+      Await.until("received", () -> manager.stats().messagesReceived() == 1);
+    }
+  }
 }

@@ -40,9 +40,9 @@ class StreamSpecTest {
     assertThatThrownBy(() -> StreamSpec.builder("a", "http://h.example/ws?token=abc").build())
         .hasMessage("stream 'a': url must start with ws:// or wss://, was http://h.example/ws?token=***");
     assertThatThrownBy(() -> StreamSpec.builder("a", "ws://bad host/").build())
-        .hasMessage(
-            "stream 'a': url is not a valid URI (Illegal character in authority at index 5);"
-                + " expected ws://host[:port]/path or wss://...");
+        .hasMessageMatching(
+            "stream 'a': url is not a valid URI \\(Illegal character in authority at index \\d+\\);"
+                + " expected ws://host\\[:port\\]/path or wss://\\.\\.\\.");
     assertThatThrownBy(() -> StreamSpec.builder("a", "ws:///path").build())
         .hasMessage("stream 'a': url has no host, was ws:///path; expected ws://host[:port]/path");
     assertThatThrownBy(() -> StreamSpec.builder("a", "").build())

@@ -1,0 +1,29 @@
+package dev.wsmanager.internal;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Virtual threads when the runtime has them (JDK 21+); the library itself targets JDK 17. */
+public final class VirtualThreads {
+  private VirtualThreads() {}
+
+  /**
+   * A new thread-per-task executor of virtual threads.
+   *
+   * @return the executor
+   * @throws IllegalStateException on a runtime without virtual threads
+   */
+  public static ExecutorService executor() {
+    try {
+      return (ExecutorService)
+          Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(
+          "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
+              + Runtime.version().feature() + ". Remove the option or run on a newer JDK.");
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new IllegalStateException("could not create a virtual-thread executor", e);
+    }
+  }
+}
