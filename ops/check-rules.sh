@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Checks the Prometheus rules and runs their unit tests. Needs promtool (2.42 or newer)
+# on the PATH, or PROMTOOL pointing at it. Exits non-zero on any error.
+#
+#   bash ops/check-rules.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PROMTOOL="${PROMTOOL:-promtool}"
+if ! command -v "$PROMTOOL" >/dev/null 2>&1; then
+  echo "check-rules: promtool not found (install the prometheus package or set PROMTOOL)" >&2
+  exit 2
+fi
+
+shopt -s nullglob
+tests=(ops/rules-tests/*.yml)
+if [ ${#tests[@]} -eq 0 ]; then
+  echo "check-rules: no test files in ops/rules-tests/" >&2
+  exit 1
+fi
+
+echo "== promtool check rules ws-manager-rules.yml"
+"$PROMTOOL" check rules ws-manager-rules.yml
+
+echo "== promtool test rules ${tests[*]}"
+"$PROMTOOL" test rules "${tests[@]}"
+
+echo "check-rules: OK"
