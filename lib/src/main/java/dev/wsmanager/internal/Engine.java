@@ -57,7 +57,7 @@ public final class Engine {
   private final OkHttpClient client;
   private final boolean ownsClient;
   private final PrometheusRegistry registry;
-  private final Map<Long, OkHttpClient> clientsByPingInterval = new ConcurrentHashMap<>();
+  private final Map<List<Long>, OkHttpClient> clientsByTimeouts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, StreamLoop> streams = new ConcurrentHashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean dispatcherWarned = new AtomicBoolean();
@@ -167,10 +167,24 @@ public final class Engine {
     return loop;
   }
 
+  /**
+   * The client for a spec: the base client with the spec's ping interval, and OkHttp's own
+   * connect and read timeouts a little longer than the spec's connect timeout, so that the
+   * manager's timer, not a client default, decides when an attempt has taken too long. Clients
+   * built from one base share its dispatcher and connection pool, so this costs no threads.
+   */
   private OkHttpClient clientFor(StreamSpec spec) {
     long ping = spec.pingInterval().toMillis();
-    return clientsByPingInterval.computeIfAbsent(
-        ping, p -> client.newBuilder().pingInterval(p, TimeUnit.MILLISECONDS).build());
+    long timeout = spec.connectTimeout().toMillis();
+    return clientsByTimeouts.computeIfAbsent(
+        List.of(ping, timeout),
+        k ->
+            client
+                .newBuilder()
+                .pingInterval(ping, TimeUnit.MILLISECONDS)
+                .connectTimeout(timeout + 1_000, TimeUnit.MILLISECONDS)
+                .readTimeout(timeout + 1_000, TimeUnit.MILLISECONDS)
+                .build());
   }
 
   private void warnIfDispatcherTooSmall() {
