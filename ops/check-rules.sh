@@ -26,4 +26,11 @@ echo "== promtool check rules ws-manager-rules.yml"
 echo "== promtool test rules ${tests[*]}"
 "$PROMTOOL" test rules "${tests[@]}"
 
+if command -v python3 >/dev/null 2>&1; then
+  echo "== python3 ops/check_alert_docs.py"
+  python3 ops/check_alert_docs.py
+else
+  echo "check-rules: python3 not found, skipping the runbook link check" >&2
+fi
+
 echo "check-rules: OK"

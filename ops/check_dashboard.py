@@ -19,7 +19,9 @@ Rules checked (standard library only, no Grafana or Prometheus needed):
   * every range is [$__rate_interval];
   * counters and histogram series (*_total, *_bucket, *_sum, *_count) appear only directly
     inside rate( or increase(;
-  * every ws_manager_* name is one the library exports.
+  * every ws_manager_* name is one the library exports, in queries and anywhere in the text
+    of the dashboard and the rules (descriptions, comments): histogram families are named by
+    their series (_bucket, _sum, _count).
 
 Metric names listed by --list-metrics are as written (e.g.
 ws_manager_connect_duration_seconds_bucket); series recorded by the rules (names with a
@@ -340,6 +342,16 @@ def check(dash):
     return errors
 
 
+# A ws_manager_* name anywhere in a file's text (descriptions and comments included), but not
+# a piece of a recorded name such as instance:ws_manager_x:rate5m.
+TEXT_REFERENCE = re.compile(r"(?<![:\w])(ws_manager_\w+)(?![\w:])")
+
+
+def text_references(path):
+    with open(path, encoding="utf-8") as f:
+        return set(TEXT_REFERENCE.findall(f.read()))
+
+
 def metric_names(dash, rules_path):
     names = set()
     for _, t in dashboard_exprs(dash):
@@ -381,6 +393,11 @@ def main():
                         errors.append("rules: %s is not a metric the library exports" % s.name)
             except (ValueError, IndexError) as ex:
                 errors.append("rules: cannot parse %r: %s" % (e, ex))
+    for path in (args.dashboard, args.rules):
+        if path and os.path.exists(path):
+            for name in sorted(text_references(path) - EXPORTED):
+                errors.append("%s: mentions %s, which is not a series the library exports"
+                              % (os.path.basename(path), name))
     for e in errors:
         print("ERROR:", e, file=sys.stderr)
     n_panels = len(dash.get("panels", []))
