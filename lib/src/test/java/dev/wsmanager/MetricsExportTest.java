@@ -62,6 +62,7 @@ class MetricsExportTest {
           .contains("ws_manager_connect_duration_seconds_bucket{manager=\"export\",track=\"canary\",le=\"+Inf\"} 1")
           .contains("ws_manager_connect_duration_seconds_count{manager=\"export\",track=\"canary\"} 1")
           .doesNotContain("127.0.0.1");
+      assertThat(text).doesNotContain("state=\"closed\"");
       for (FailureReason r : FailureReason.values()) {
         assertThat(text).contains("reason=\"" + r.label() + "\"");
       }

@@ -71,6 +71,9 @@ public final class ManagerMetrics {
     if (from != null) {
       states.decrementAndGet(from.ordinal());
     }
+    if (to == StreamState.CLOSED) {
+      return; // closed streams are gone from the manager: counted by cleanups, not by state
+    }
     long now = states.incrementAndGet(to.ordinal());
     if (to == StreamState.OPEN) {
       hwm.accumulateAndGet(now, Math::max);

@@ -108,7 +108,9 @@ final class RegistryBinding implements MultiCollector {
       active.dataPoint(gauge(labels, m.state(StreamState.OPEN)));
       hwm.dataPoint(gauge(labels, m.hwm.get()));
       for (StreamState s : STATES) {
-        streams.dataPoint(gauge(labels.add(LABEL_STATE, s.label()), m.state(s)));
+        if (s != StreamState.CLOSED) {
+          streams.dataPoint(gauge(labels.add(LABEL_STATE, s.label()), m.state(s)));
+        }
       }
       for (FailureReason r : REASONS) {
         failures.dataPoint(count(labels.add(LABEL_REASON, r.label()), m.failures[r.ordinal()].sum()));
