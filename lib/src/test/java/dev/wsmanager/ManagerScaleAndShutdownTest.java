@@ -56,7 +56,8 @@ class ManagerScaleAndShutdownTest {
     assertThat(manager.streams()).isEmpty();
     assertThat(manager.stats().streamCleanups()).isEqualTo(100);
     assertThat(manager.stats().activeConnections()).isZero();
-XX, () -> peer.open.isEmpty());
+    assertThat(manager.stats().activeConnectionsHwm()).isEqualTo(100);
+    Await.until("server sockets closed", () -> peer.open.isEmpty());
     assertThat(peer.closeCodes).hasSize(100).containsOnly(1000);
     Await.until("no manager thread left", () -> threadsNamed("ws-manager-scale-").isEmpty());
     assertThat(registry.scrape().size()).isZero();
