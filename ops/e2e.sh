@@ -125,8 +125,11 @@ wait_until 90 "retry counters to move" retries_moved
 echo "e2e: retries moved from ${first_retries:-0} to $(query 'sum(ws_manager_retry_count_total)')"
 
 # rate() over 1m needs a few samples of the moved counters
-wait_until 60 "a non-zero retry rate" \
-  python3 -c "import sys; sys.exit(0 if float('$(query 'sum(rate(ws_manager_retry_count_total[1m]))' || true)' or 0) > 0 else 1)"
+retry_rate_positive() {
+  rate=$(query 'sum(rate(ws_manager_retry_count_total[1m]))')
+  python3 -c "import sys; sys.exit(0 if float('${rate:-0}') > 0 else 1)"
+}
+wait_until 60 "a non-zero retry rate" retry_rate_positive
 
 echo "e2e: running every dashboard query"
 python3 ops/dashboard_queries.py --prometheus "$PROM" --dashboard grafana-dashboard.json \
