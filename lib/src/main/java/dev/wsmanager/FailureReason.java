@@ -22,7 +22,11 @@ public enum FailureReason {
   /** An open connection broke (reset, end of stream, protocol error). */
   CONNECTION_LOST;
 
-  /** The value of the {@code reason} label, e.g. {@code ping_timeout}. */
+  /**
+   * The value of the {@code reason} label.
+   *
+   * @return the lower-case name, e.g. {@code ping_timeout}
+   */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

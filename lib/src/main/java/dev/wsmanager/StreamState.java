@@ -57,7 +57,11 @@ public enum StreamState {
    */
   FAILED;
 
-  /** The value of the {@code state} label on {@code ws_manager_streams}, e.g. {@code backing_off}. */
+  /**
+   * The value of the {@code state} label on {@code ws_manager_streams}.
+   *
+   * @return the lower-case name, e.g. {@code backing_off}
+   */
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
