@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * MetricsEndpoint endpoint = MetricsEndpoint.builder()
  *     .manager(manager)
  *     .registry(registry)
- *     .bearerToken(System.getenv("WS_METRICS_TOKEN"))
+ *     .bearerToken(token)
  *     .build();
  * MetricsEndpoint.Response response =
  *     endpoint.handle("GET", "format=json", "application/json", null);
