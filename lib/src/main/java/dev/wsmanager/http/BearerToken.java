@@ -1,0 +1,54 @@
+package dev.wsmanager.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+
+/**
+ * A bearer token checked in constant time: both sides are hashed first, so neither the position of
+ * the first difference nor the length of the expected token shows in the time taken.
+ */
+final class BearerToken {
+  private static final String SCHEME = "bearer ";
+
+  private final byte[] expectedDigest;
+
+  private BearerToken(byte[] expectedDigest) {
+    this.expectedDigest = expectedDigest;
+  }
+
+  static BearerToken of(String token) {
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException("bearerToken must not be empty");
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        throw new IllegalArgumentException(
+            "bearerToken must be visible ASCII characters without spaces; character "
+                + (i + 1) + " is not (the token is not shown)");
+      }
+    }
+    return new BearerToken(sha256(token));
+  }
+
+  /** Whether {@code authorization} is {@code Bearer <the token>}; the scheme ignores case. */
+  boolean matches(String authorization) {
+    if (authorization == null
+        || authorization.length() < SCHEME.length()
+        || !authorization.substring(0, SCHEME.length()).toLowerCase(Locale.ROOT).equals(SCHEME)) {
+      return false;
+    }
+    String presented = authorization.substring(SCHEME.length()).trim();
+    return MessageDigest.isEqual(expectedDigest, sha256(presented));
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}
