@@ -80,4 +80,29 @@ public final class Redaction {
     }
     return result;
   }
+
+  /**
+   * Escapes control characters ({@code \n} becomes {@code \\n}, others {@code \\uXXXX}) so a
+   * value cannot break a log line in two.
+   */
+  public static String printable(String value) {
+    StringBuilder out = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c)) {
+        if (out == null) {
+          out = new StringBuilder(value.length() + 8).append(value, 0, i);
+        }
+        switch (c) {
+          case '\n' -> out.append("\\n");
+          case '\r' -> out.append("\\r");
+          case '\t' -> out.append("\\t");
+          default -> out.append(String.format("\\u%04x", (int) c));
+        }
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? value : out.toString();
+  }
 }

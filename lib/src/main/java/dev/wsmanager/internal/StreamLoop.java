@@ -46,6 +46,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final Request request;
   private final StreamListener listener;
   private final long idleTimeoutMillis;
+  /** The id as logged: control characters escaped, so an id cannot forge log lines. */
+  private final String logId;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
@@ -73,6 +75,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     this.client = client;
     this.listener = spec.listener();
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
+    this.logId = Redaction.printable(spec.id());
     this.request =
         new Request.Builder().url(httpUrl(spec)).headers(spec.headers()).build();
   }
@@ -356,7 +359,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
               () ->
                   log.warn(
                       "stream '{}' ({}) gave up after {} consecutive failures: {}",
-                      spec.id(), spec.redactedUrl(), failures, safeCause.toString()));
+                      logId, spec.redactedUrl(), failures, safeCause.toString()));
           emit(() -> listener.onGaveUp(this, why, safeCause), "onGaveUp");
         } else {
           long delay = Math.max(
@@ -369,8 +372,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
               () ->
                   log.info(
                       "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms",
-                      spec.id(), spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
-                      safeCause.getMessage(), delay));
+                      logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
+                      safeCause, delay));
         }
       }
     } finally {
@@ -491,7 +494,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
     state = to;
     engine.metrics.stateChanged(from, to);
-    events.add(() -> log.info("stream '{}' {} -> {}", spec.id(), from, to));
+    events.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
     emit(() -> listener.onStateChange(this, from, to), "onStateChange");
   }
 
@@ -527,7 +530,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   private void listenerError(String callback, Throwable t) {
     engine.metrics.listenerErrors.increment();
-    log.warn("stream '{}': listener {} threw; the stream carries on", spec.id(), callback, t);
+    log.warn("stream '{}': listener {} threw; the stream carries on", logId, callback, t);
   }
 
   private Throwable scrub(Throwable cause) {

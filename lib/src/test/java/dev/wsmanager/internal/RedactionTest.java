@@ -28,4 +28,11 @@ class RedactionTest {
     assertThat(clean).contains("v=1"); // short values are not hunted in free text
     assertThat(Redaction.scrub(null, uri)).isNull();
   }
+
+  @Test
+  void printableEscapesControlCharactersSoIdsCannotForgeLogLines() {
+    assertThat(Redaction.printable("plain-id ü")).isEqualTo("plain-id ü");
+    assertThat(Redaction.printable("a\nFAKE LOG LINE\r\t\u0007"))
+        .isEqualTo("a\\nFAKE LOG LINE\\r\\t\\u0007");
+  }
 }
