@@ -112,6 +112,15 @@ public final class WsManager implements AutoCloseable {
   }
 
   /**
+   * The registry the manager's metrics are registered on.
+   *
+   * @return the registry given to {@link Builder#registry}, or the default registry
+   */
+  public PrometheusRegistry registry() {
+    return engine.registry();
+  }
+
+  /**
    * The manager's name, the value of its {@code manager} label.
    *
    * @return the name

@@ -76,7 +76,7 @@ public final class MetricsEndpoint {
 
   private MetricsEndpoint(Builder b, InstantSource clock) {
     this.managers = List.copyOf(b.managers);
-    this.registry = b.registry;
+    this.registry = b.registry != null ? b.registry : b.managers.get(0).registry();
     this.token = b.token;
     this.headRequiresToken = b.headRequiresToken;
     this.healthPolicy = b.healthPolicy;
@@ -330,7 +330,7 @@ public final class MetricsEndpoint {
   /** Builds a {@link MetricsEndpoint}; {@link #build()} checks every value. */
   public static final class Builder {
     private final List<WsManager> managers = new ArrayList<>();
-    private PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
+    private PrometheusRegistry registry;
     private BearerToken token;
     private boolean headRequiresToken;
     private Predicate<? super WsManager> healthPolicy = manager -> true;
@@ -350,10 +350,10 @@ public final class MetricsEndpoint {
     }
 
     /**
-     * @param registry the registry whose metrics {@code GET} exposes in the Prometheus formats,
-     *     normally the one given to {@link WsManager.Builder#registry}. It may hold other metrics
-     *     too, such as JVM metrics. Default {@link PrometheusRegistry#defaultRegistry}, the
-     *     manager's default too.
+     * Sets the registry {@code GET} exposes in the Prometheus formats. It may hold other metrics
+     * too, such as JVM metrics. Default: the first manager's {@link WsManager#registry()}.
+     *
+     * @param registry the registry to expose
      * @return this builder
      */
     public Builder registry(PrometheusRegistry registry) {
@@ -376,6 +376,8 @@ public final class MetricsEndpoint {
     }
 
     /**
+     * Sets whether {@code HEAD} needs the bearer token too.
+     *
      * @param required whether {@code HEAD} needs the bearer token too. Default {@code false}, so
      *     that probes which cannot send headers keep working.
      * @return this builder

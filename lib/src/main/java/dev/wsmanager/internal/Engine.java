@@ -230,6 +230,10 @@ public final class Engine {
     return name;
   }
 
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
   Collection<StreamLoop> loops() {
     return streams.values();
   }

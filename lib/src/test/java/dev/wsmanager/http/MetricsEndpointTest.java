@@ -28,6 +28,16 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void withoutARegistryTheEndpointExposesTheManagersOwn() {
+    MetricsEndpoint.Response response =
+        MetricsEndpoint.builder().manager(manager).build().handle("GET", null, null, null);
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(new String(response.body(), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("ws_manager_active_connections{manager=\"direct\"} 0.0");
+    assertThat(manager.registry()).isSameAs(registry);
+  }
+
+  @Test
   void aManagerIsRequired() {
     assertThatThrownBy(() -> MetricsEndpoint.builder().build())
         .isInstanceOf(IllegalStateException.class)

@@ -67,7 +67,7 @@ final class SampleApp implements AutoCloseable {
     ThreadPoolExecutor httpThreads = null;
     DemoFeed feed = null;
     try {
-      MetricsEndpoint.Builder endpoint = MetricsEndpoint.builder().manager(manager).registry(registry);
+      MetricsEndpoint.Builder endpoint = MetricsEndpoint.builder().manager(manager);
       if (config.metricsToken() != null) {
         endpoint.bearerToken(config.metricsToken());
       }
