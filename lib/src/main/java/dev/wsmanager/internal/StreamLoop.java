@@ -124,6 +124,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       c = new Connection(engine.nowNanos());
       current = c;
       attempts++;
+      engine.metrics.attempts.increment();
       c.deadline =
           engine.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
       transitionLocked(StreamState.CONNECTING);
@@ -131,7 +132,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       lock.unlock();
     }
     deliver();
-    engine.metrics.attempts.increment();
     WebSocket ws;
     try {
       ws = client.newWebSocket(request, c);
