@@ -85,16 +85,25 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         : "http:" + url.substring(3);
   }
 
-  void start() {
+  /**
+   * Makes the stream visible with {@code publish} and starts it, both under the stream's lock, so
+   * that no other thread can close it half-started. If {@code publish} throws, nothing starts.
+   */
+  void start(Runnable publish) {
     boolean connectNow;
     lock.lock();
     try {
+      publish.run();
       engine.metrics.stateChanged(null, StreamState.CONNECTING);
       connectNow = scheduleConnectLocked(0);
     } finally {
       lock.unlock();
     }
-    if (connectNow) {
+    if (!engine.isRunning()) {
+      // The manager began closing while this stream was published; it sets its flag before it
+      // looks at the streams, so it either saw this one or this check sees the flag.
+      close();
+    } else if (connectNow) {
       connectAdmitted();
     }
   }

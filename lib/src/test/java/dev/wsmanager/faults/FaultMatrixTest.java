@@ -509,46 +509,108 @@ class FaultMatrixTest {
     assertHookRanOncePerOpen(listener.count("open"));
   }
 
+  /**
+   * Regression: a stream published after {@code close()} had looked at the streams was never
+   * closed (left BACKING_OFF on a dead scheduler), or held {@code close()} for its whole timeout.
+   */
   @Test
   void row13ManagerCloseRacingOpensLeavesNothingBehind() throws Exception {
-    startRealTime(b -> b.maxConnectsPerSecond(10_000, 1_000));
-    ClosedCounter closed = new ClosedCounter();
-    listener = closed;
-    ConcurrentLinkedQueue<ManagedStream> created = new ConcurrentLinkedQueue<>();
-    AtomicInteger refused = new AtomicInteger();
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> workers = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      int thread = t;
-      Thread w =
-          new Thread(
-              () -> {
-                awaitQuietly(go);
-                for (int i = 0; i < 125; i++) {
-                  try {
-                    created.add(manager.open(spec("m" + thread + "-" + i, proxy.url()).build()));
-                  } catch (IllegalStateException closedAlready) {
-                    refused.incrementAndGet();
+    proxy.refuse();
+    int rounds = 0;
+    int opened = 0;
+    long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() - end < 0) {
+      rounds++;
+      WsManager racing =
+          WsManager.builder()
+              .name(name)
+              .registry(new PrometheusRegistry())
+              .clock(time)
+              .scheduler(time)
+              .maxConnectsPerSecond(1e6, 1_000_000)
+              .closeTimeout(Duration.ofSeconds(1))
+              .build();
+      ConcurrentLinkedQueue<ManagedStream> created = new ConcurrentLinkedQueue<>();
+      List<Thread> openers = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int thread = t;
+        Thread w =
+            new Thread(
+                () -> {
+                  for (int i = 0; ; i++) {
+                    try {
+                      created.add(racing.open(
+                          StreamSpec.builder("m" + thread + "-" + i, proxy.url()).build()));
+                    } catch (IllegalStateException closedAlready) {
+                      return;
+                    }
                   }
-                }
-              },
-              "opener-" + t);
-      workers.add(w);
-      w.start();
+                },
+                "opener-" + t);
+        openers.add(w);
+        w.start();
+      }
+      Await.until("some streams opened", () -> created.size() >= 20);
+      long closeStart = System.nanoTime();
+      racing.close();
+      long closeMillis = (System.nanoTime() - closeStart) / 1_000_000;
+      for (Thread w : openers) {
+        w.join(10_000);
+      }
+      int round = rounds;
+      assertThat(closeMillis).as("round %d: close() had nothing to wait for", round)
+          .isLessThan(900);
+      assertThat(racing.streams()).as("round %d: no live stream after close()", round).isEmpty();
+      assertThat(created).as("round %d", round).allMatch(x -> x.state() == StreamState.CLOSED);
+      ManagerStats stats = racing.stats();
+      assertThat(stats.streamCleanups()).isEqualTo(stats.streamCreations());
+      assertThat(stats.streamsByState().values()).containsOnly(0L);
+      opened += created.size();
     }
-    go.countDown();
-    Await.until("some streams opened", () -> created.size() >= 100);
-    manager.close(Duration.ofSeconds(10));
-    for (Thread w : workers) {
-      w.join(60_000);
+    report("row 13: %d rounds of close() racing 4 opening threads, %d streams opened", rounds,
+        opened);
+  }
+
+  /**
+   * Regression: a stream closed by another thread between being published and started drove its
+   * state gauge negative. The dispatcher warning that {@code open()} logs is the pause point: the
+   * log stream blocks while the test closes the stream.
+   */
+  @Test
+  void row13StreamClosedWhileItsOpenIsUnderwayKeepsTheGaugesRight() throws Exception {
+    okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+    dispatcher.setMaxRequests(1); // the second stream makes open() log a warning
+    start(b -> b.okHttpClient(new okhttp3.OkHttpClient.Builder().dispatcher(dispatcher).build()));
+    try {
+      ManagedStream first = manager.open(spec("first", proxy.url()).build());
+      awaitState(first, StreamState.OPEN);
+      PausingStream log = new PausingStream("opener", "maxRequests");
+      java.io.PrintStream stderr = System.err;
+      System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+      Thread opener = new Thread(() -> manager.open(spec("second", proxy.url()).build()), "opener");
+      ManagedStream second;
+      try {
+        opener.start();
+        log.awaitPaused();
+        second = Await.value("second listed", () -> manager.stream("second").orElse(null));
+        second.close();
+        assertThat(manager.stats().streamsByState().values())
+            .as("state gauges while open() is underway").allMatch(v -> v >= 0);
+      } finally {
+        System.setErr(stderr);
+        log.release();
+      }
+      opener.join(10_000);
+      assertThat(second.state()).isEqualTo(StreamState.CLOSED);
+      assertThat(manager.stats().streamsByState())
+          .containsEntry(StreamState.OPEN, 1L)
+          .containsEntry(StreamState.CONNECTING, 0L);
+      assertInvariants();
+      assertHookRanOncePerOpen(1);
+      manager.close();
+    } finally {
+      dispatcher.executorService().shutdown();
     }
-    report("row 13: manager closed while opening: %d opened, %d refused", created.size(),
-        refused.get());
-    assertThat(created.size() + refused.get()).isEqualTo(1_000);
-    Await.until("every opened stream closed",
-        () -> created.stream().allMatch(stream -> stream.state() == StreamState.CLOSED));
-    Await.until("onClosed for every stream", () -> closed.total() == created.size());
-    assertThat(closed.byStream.values()).containsOnly(1);
   }
 
   @Test
@@ -921,6 +983,48 @@ class FaultMatrixTest {
         max = Math.max(max, sum);
       }
       return (int) max;
+    }
+  }
+
+  /** An output stream that blocks the named thread once it has written {@code marker}. */
+  private static final class PausingStream extends java.io.OutputStream {
+    private final String thread;
+    private final String marker;
+    private final java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+    private final CountDownLatch paused = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    PausingStream(String thread, String marker) {
+      this.thread = thread;
+      this.marker = marker;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      boolean pause;
+      synchronized (written) {
+        written.write(b, off, len);
+        pause = Thread.currentThread().getName().equals(thread)
+            && written.toString(java.nio.charset.StandardCharsets.UTF_8).contains(marker)
+            && paused.getCount() > 0;
+      }
+      if (pause) {
+        paused.countDown();
+        awaitQuietly(released);
+      }
+    }
+
+    void awaitPaused() throws InterruptedException {
+      assertThat(paused.await(10, TimeUnit.SECONDS)).as("%s logged %s", thread, marker).isTrue();
+    }
+
+    void release() {
+      released.countDown();
     }
   }
 
