@@ -63,7 +63,8 @@ public final class WsManager implements AutoCloseable {
 
   /**
    * Opens a stream and starts connecting it. Returns at once; the stream reconnects on its own
-   * until it is closed or gives up.
+   * until it is closed or gives up. A stream opened while {@link #close()} runs on another thread
+   * is closed at once.
    *
    * @param spec what to connect to and how
    * @return the stream's handle

@@ -5,6 +5,10 @@ package dev.wsmanager.internal;
  * {@code 1 / ratePerSecond}. A reservation never fails; it says how much later than asked the
  * attempt may start, so thousands of streams reconnecting after an outage queue up instead of
  * stampeding. Thread-safe; time is passed in, never read.
+ *
+ * <p>Reserve when the attempt is due, not ahead of time: the cursor only moves forward, so a
+ * reservation for a time far ahead (the end of a long backoff) would hold back every attempt wanted
+ * before it.
  */
 final class AdmissionLimiter {
   private final long intervalNanos;

@@ -156,14 +156,16 @@ public final class Engine {
     }
     ReconnectPolicy policy = spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
     StreamLoop loop = new StreamLoop(this, spec, policy, clientFor(spec));
-    if (streams.putIfAbsent(spec.id(), loop) != null) {
-      throw new IllegalArgumentException(
-          "a stream with id '" + spec.id() + "' is already open in manager '" + name
-              + "'; close it first or choose another id");
-    }
-    metrics.creations.increment();
+    loop.start(
+        () -> {
+          if (streams.putIfAbsent(spec.id(), loop) != null) {
+            throw new IllegalArgumentException(
+                "a stream with id '" + spec.id() + "' is already open in manager '" + name
+                    + "'; close it first or choose another id");
+          }
+          metrics.creations.increment();
+        });
     warnIfDispatcherTooSmall();
-    loop.start();
     return loop;
   }
 

@@ -88,32 +88,66 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         : "http:" + url.substring(3);
   }
 
-  void start() {
+  /**
+   * Makes the stream visible with {@code publish} and starts it, both under the stream's lock, so
+   * that no other thread can close it half-started. If {@code publish} throws, nothing starts.
+   */
+  void start(Runnable publish) {
     boolean connectNow;
     lock.lock();
     try {
+      publish.run();
       engine.metrics.stateChanged(null, StreamState.CONNECTING);
       connectNow = scheduleConnectLocked(0);
     } finally {
       lock.unlock();
     }
-    if (connectNow) {
-      connect();
+    if (!engine.isRunning()) {
+      // The manager began closing while this stream was published; it sets its flag before it
+      // looks at the streams, so it either saw this one or this check sees the flag.
+      close();
+    } else if (connectNow) {
+      connectAdmitted();
     }
   }
 
-  /** Reserves an admission slot; returns true if the attempt may start now, on this thread. */
+  /**
+   * Arranges the next attempt in {@code delayMillis}; returns true if it may start now, on this
+   * thread, with its admission slot already reserved.
+   */
   private boolean scheduleConnectLocked(long delayMillis) {
-    long extraNanos = engine.admission.reserve(engine.nowNanos() + delayMillis * 1_000_000L);
-    long total = delayMillis + (extraNanos + 999_999L) / 1_000_000L;
-    if (total <= 0) {
+    if (delayMillis > 0) {
+      timer = engine.schedule(this::connect, delayMillis);
+      return false;
+    }
+    return admitLocked();
+  }
+
+  /**
+   * Reserves an admission slot for now; returns true if the attempt may start at once, or
+   * schedules it for its slot. Slots are reserved when an attempt is due, never ahead of time: a
+   * reservation for the end of a long backoff would move the limiter's cursor there and hold back
+   * every other stream's attempt due before it.
+   */
+  private boolean admitLocked() {
+    long waitNanos = engine.admission.reserve(engine.nowNanos());
+    if (waitNanos <= 0) {
       return true;
     }
-    timer = engine.schedule(this::connect, total);
+    timer = engine.schedule(this::connectAdmitted, (waitNanos + 999_999L) / 1_000_000L);
     return false;
   }
 
+  /** A backoff timer fired: the attempt still needs an admission slot. */
   private void connect() {
+    connect(false);
+  }
+
+  private void connectAdmitted() {
+    connect(true);
+  }
+
+  private void connect(boolean admitted) {
     Connection c;
     lock.lock();
     try {
@@ -121,6 +155,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       timer = null;
+      if (!admitted && !admitLocked()) {
+        return; // runs again when its slot comes
+      }
       c = new Connection(engine.nowNanos());
       current = c;
       attempts++;
@@ -387,7 +424,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       engine.removed(this);
     }
     if (connectNow) {
-      connect();
+      connectAdmitted();
     }
   }
 

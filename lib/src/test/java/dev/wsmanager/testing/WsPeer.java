@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -59,7 +60,22 @@ public final class WsPeer implements Closeable {
         }
       };
 
+  private final String scheme;
+
   public WsPeer() {
+    this(null);
+  }
+
+  /** A peer that speaks TLS with {@code sslSocketFactory}'s certificate: {@link #url()} is wss. */
+  public static WsPeer https(SSLSocketFactory sslSocketFactory) {
+    return new WsPeer(java.util.Objects.requireNonNull(sslSocketFactory));
+  }
+
+  private WsPeer(SSLSocketFactory sslSocketFactory) {
+    scheme = sslSocketFactory == null ? "ws" : "wss";
+    if (sslSocketFactory != null) {
+      server.useHttps(sslSocketFactory);
+    }
     server.setDispatcher(
         new Dispatcher() {
           @Override
@@ -85,7 +101,7 @@ public final class WsPeer implements Closeable {
   }
 
   public String url() {
-    return "ws://127.0.0.1:" + server.getPort() + "/ws";
+    return scheme + "://127.0.0.1:" + server.getPort() + "/ws";
   }
 
   public int port() {
