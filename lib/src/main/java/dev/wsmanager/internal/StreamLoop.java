@@ -191,7 +191,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     deliver();
   }
 
-  private void messageReceived() {
+  void messageReceived() {
     received++; // one reader thread per connection, one current connection per stream
     engine.metrics.received();
     lastMessageAtMillis = engine.nowMillis();
