@@ -9,7 +9,7 @@ import java.util.List;
  * against raw OkHttp listeners that only count, from a server pushing 100-byte text frames as fast
  * as loopback takes them.
  */
-final class ReceiveScenario {
+public final class ReceiveScenario {
   private ReceiveScenario() {}
 
   static void run(Report report, Settings s) {
@@ -56,6 +56,20 @@ final class ReceiveScenario {
       }
     }
     report.section(details.toString());
+  }
+
+  /**
+   * One side alone, for profiling: {@code java -XX:StartFlightRecording=filename=r.jfr -cp
+   * bench/target/benchmarks.jar dev.wsmanager.bench.ReceiveScenario manager|raw STREAMS SECONDS}.
+   */
+  public static void main(String[] args) {
+    boolean manager = args[0].equals("manager");
+    int n = Integer.parseInt(args[1]);
+    long seconds = Long.parseLong(args[2]);
+    try (Support.Server server = Support.Server.start("flood")) {
+      double rate = rate(server, n, manager, new Settings(false, 1, 1_000, seconds * 1_000, null, null, null));
+      System.out.println(Support.fmt("%s, %d streams: %.0f msg/s", args[0], n, rate));
+    }
   }
 
   private static void measure(Support.Server server, int n, boolean manager) {
