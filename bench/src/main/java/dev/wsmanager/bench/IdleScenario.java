@@ -1,0 +1,178 @@
+package dev.wsmanager.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scenario 3: the footprint of idle streams, each configuration in a fresh JVM ({@link
+ * IdleFootprint}), raw and manager alternating, against one idle server process listening on two
+ * ports.
+ */
+final class IdleScenario {
+  private IdleScenario() {}
+
+  /** One configuration: which JDK, which client, which threads. */
+  record Config(String label, String jdkHome, String client, String threads) {}
+
+  static void run(Report report, Settings s) throws IOException, InterruptedException {
+    int n = s.quick() ? 2_000 : 10_000;
+    int cores = Runtime.getRuntime().availableProcessors();
+    StringBuilder details = new StringBuilder("## 3. Idle footprint\n\n");
+    details.append(
+        Support.fmt(
+            "%,d idle connections to one server process listening on two ports (no pings on"
+                + " either side). Each run is a fresh JVM (`-Xmx4g`, default G1) that first opens"
+                + " and closes one connection with each client (class loading and JIT out of the"
+                + " way), takes a baseline, opens the connections, waits 2 s, and takes the same"
+                + " readings again: heap used after three `System.gc()` calls, VmRSS from"
+                + " `/proc/self/status`, and `ThreadMXBean.getThreadCount()` (live platform"
+                + " threads; virtual threads are not counted). Raw OkHttp uses the same dispatcher"
+                + " as the manager: `maxRequests` and `maxRequestsPerHost` raised to"
+                + " `Integer.MAX_VALUE`, the same executor kind. Pairs alternate raw / manager.\n\n",
+            n));
+    StringBuilder table = new StringBuilder();
+    table.append(
+        "| JDK | client | threads | heap B/stream | RSS KiB/stream | platform threads | base threads |"
+            + " connect ms | pinned events |\n|---|---|---|---|---|---|---|---|---|\n");
+    StringBuilder notes = new StringBuilder();
+    List<Config[]> comparisons =
+        List.of(
+            new Config[] {
+              new Config("17", s.jdk17(), "raw", "platform"),
+              new Config("17", s.jdk17(), "manager", "platform")
+            },
+            new Config[] {
+              new Config("25", s.jdk25(), "raw", "virtual"),
+              new Config("25", s.jdk25(), "manager", "virtual")
+            });
+    try (Support.Server server = Support.Server.start("idle", "0", "0")) {
+      for (Config[] cmp : comparisons) {
+        List<Double> heapDelta = new ArrayList<>();
+        Map<String, List<Double>> threads = new HashMap<>();
+        Map<String, List<Double>> rss = new HashMap<>();
+        Map<String, List<Double>> heap = new HashMap<>();
+        String pinned = "";
+        for (int pair = 0; pair < s.pairs(); pair++) {
+          Map<String, String> raw;
+          Map<String, String> mgr;
+          if (pair % 2 == 0) {
+            raw = child(cmp[0], n, server);
+            mgr = child(cmp[1], n, server);
+          } else {
+            mgr = child(cmp[1], n, server);
+            raw = child(cmp[0], n, server);
+          }
+          for (var e : List.of(Map.entry(cmp[0], raw), Map.entry(cmp[1], mgr))) {
+            Config c = e.getKey();
+            Map<String, String> r = e.getValue();
+            table.append(
+                Support.fmt(
+                    "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    c.label(), c.client(), c.threads(), r.get("heapPerStream"),
+                    r.get("rssPerStreamKiB"), r.get("platformThreads"), r.get("baseThreads"),
+                    r.get("connectMillis"), r.get("pinned")));
+            threads.computeIfAbsent(c.client(), k -> new ArrayList<>())
+                .add(Double.parseDouble(r.get("platformThreads")));
+            rss.computeIfAbsent(c.client(), k -> new ArrayList<>())
+                .add(Double.parseDouble(r.get("rssPerStreamKiB")));
+            heap.computeIfAbsent(c.client(), k -> new ArrayList<>())
+                .add(Double.parseDouble(r.get("heapPerStream")));
+            if (c.client().equals("manager") && c.threads().equals("virtual")) {
+              pinned = r.get("pinned");
+            }
+          }
+          heapDelta.add(
+              Double.parseDouble(mgr.get("heapPerStream")) - Double.parseDouble(raw.get("heapPerStream")));
+        }
+        Config m = cmp[1];
+        Support.Spread delta = Support.Spread.of(heapDelta);
+        report.row(
+            "3 idle heap, JDK " + m.label() + ", " + Support.fmt("%,d", n),
+            "manager ≤ raw + 2 KiB/stream",
+            Support.fmt(
+                "%s B/stream over raw (raw %.1f KiB, manager %.1f KiB)",
+                delta.format("%+.0f"),
+                Support.Spread.of(heap.get("raw")).median() / 1024,
+                Support.Spread.of(heap.get("manager")).median() / 1024),
+            delta.median() <= 2048,
+            "bench/run.sh --only 3");
+        Support.Spread mThreads = Support.Spread.of(threads.get("manager"));
+        Support.Spread rThreads = Support.Spread.of(threads.get("raw"));
+        if (m.label().equals("17")) {
+          report.row(
+              "3 idle threads, JDK 17",
+              "≤ 1 platform thread/stream + O(1)",
+              Support.fmt(
+                  "%s for %,d streams (raw %s)",
+                  mThreads.format("%.0f"), n, rThreads.format("%.0f")),
+              mThreads.median() <= n + 64,
+              "bench/run.sh --only 3");
+        } else {
+          report.row(
+              "3 idle threads, JDK 25 virtualThreads(true)",
+              "platform threads ≤ 2×cores + O(1), independent of N",
+              Support.fmt(
+                  "%s (2×cores = %d; raw %s); pinned events: %s",
+                  mThreads.format("%.0f"), 2 * cores, rThreads.format("%.0f"), pinned),
+              mThreads.max() <= 2 * cores + 32,
+              "bench/run.sh --only 3");
+        }
+        notes.append(
+            Support.fmt(
+                "- JDK %s: RSS per stream, raw %s KiB, manager %s KiB.%n",
+                m.label(),
+                Support.Spread.of(rss.get("raw")).format("%.1f"),
+                Support.Spread.of(rss.get("manager")).format("%.1f")));
+      }
+    }
+    details.append(table).append('\n').append(notes).append('\n');
+    report.section(details.toString());
+  }
+
+  private static Map<String, String> child(Config c, int n, Support.Server server)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Support.javaBinary(c.jdkHome()));
+    cmd.add("-Xmx4g");
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(IdleFootprint.class.getName());
+    cmd.add(c.client());
+    cmd.add(c.threads());
+    cmd.add(Integer.toString(n));
+    for (int port : server.ports) {
+      cmd.add(Integer.toString(port));
+    }
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Map<String, String> result = new HashMap<>();
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("RESULT ")) {
+          for (String kv : line.substring(7).split(" ")) {
+            int eq = kv.indexOf('=');
+            result.put(kv.substring(0, eq), kv.substring(eq + 1));
+          }
+        }
+      }
+    }
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    if (result.isEmpty()) {
+      throw new IllegalStateException("idle footprint run " + c + " printed no result");
+    }
+    // Let the server notice the closed sockets before the next run connects.
+    Support.sleep(1_000);
+    return result;
+  }
+}

@@ -1,0 +1,22 @@
+package dev.wsmanager.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The results of one run: the summary table's rows and a details section per scenario. */
+final class Report {
+  /** One goal: which scenario, what was asked, what was measured, whether it passed. */
+  record Row(String scenario, String goal, String measured, boolean pass, String command) {}
+
+  final List<Row> rows = new ArrayList<>();
+  final List<String> sections = new ArrayList<>();
+
+  void row(String scenario, String goal, String measured, boolean pass, String command) {
+    rows.add(new Row(scenario, goal, measured, pass, command));
+    System.out.printf("%-28s %-44s %-40s %s%n", scenario, goal, measured, pass ? "pass" : "MISS");
+  }
+
+  void section(String markdown) {
+    sections.add(markdown);
+  }
+}
