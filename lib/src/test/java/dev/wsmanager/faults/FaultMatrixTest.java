@@ -589,11 +589,16 @@ class FaultMatrixTest {
       System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
       Thread opener = new Thread(() -> manager.open(spec("second", proxy.url()).build()), "opener");
       ManagedStream second;
+      Thread closer;
       try {
         opener.start();
         log.awaitPaused();
         second = Await.value("second listed", () -> manager.stream("second").orElse(null));
-        second.close();
+        // close() changes the state, then logs it; slf4j-simple serialises every write, so it
+        // waits behind the paused opener: close from another thread and look at the state.
+        closer = new Thread(second::close, "closer");
+        closer.start();
+        Await.until("second closed", () -> second.state() == StreamState.CLOSED);
         assertThat(manager.stats().streamsByState().values())
             .as("state gauges while open() is underway").allMatch(v -> v >= 0);
       } finally {
@@ -601,6 +606,7 @@ class FaultMatrixTest {
         log.release();
       }
       opener.join(10_000);
+      closer.join(10_000);
       assertThat(second.state()).isEqualTo(StreamState.CLOSED);
       assertThat(manager.stats().streamsByState())
           .containsEntry(StreamState.OPEN, 1L)

@@ -47,6 +47,10 @@ public final class RawServer implements Closeable {
     acceptor.start();
   }
 
+  public int port() {
+    return server.getLocalPort();
+  }
+
   public String url() {
     return "ws://127.0.0.1:" + server.getLocalPort() + "/ws";
   }
