@@ -121,14 +121,15 @@ public final class IdleFootprint {
     System.out.println(
         Support.fmt(
             "RESULT heapPerStream=%.1f rssPerStreamKiB=%.1f platformThreads=%d osThreads=%d"
-                + " baseThreads=%d connectMillis=%d pinned=%s",
+                + " baseThreads=%d connectMillis=%d pinned=%s threadGroups=%s",
             (heap1 - heap0) / (double) n,
             (rss1 - rss0) / (double) n,
             threads1,
             osThreads1,
             threads0,
             connectMillis,
-            pinned));
+            pinned,
+            threadGroups()));
     System.out.flush();
     held.getClass(); // keep every socket reachable until the readings are taken
     Runtime.getRuntime().halt(0);
@@ -155,6 +156,20 @@ public final class IdleFootprint {
     Support.shutdown(client);
   }
 
+  /** Live platform threads by name, digits folded: {@code OkHttp_TaskRunner:12,...}. */
+  private static String threadGroups() {
+    Map<String, Integer> groups = new java.util.TreeMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      groups.merge(t.getName().replaceAll("[0-9]+", "N").replace(' ', '_'), 1, Integer::sum);
+    }
+    StringBuilder out = new StringBuilder();
+    groups.entrySet().stream()
+        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+        .limit(6)
+        .forEach(e -> out.append(out.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue()));
+    return out.toString();
+  }
+
   static long heapAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();
@@ -173,7 +188,9 @@ public final class IdleFootprint {
       }
       count++;
       String frame = "?";
-      if (e.getStackTrace() != null) {
+      if (e.getStackTrace() != null && !e.getStackTrace().getFrames().isEmpty()) {
+        RecordedFrame top = e.getStackTrace().getFrames().get(0);
+        frame = top.getMethod().getType().getName() + "." + top.getMethod().getName();
         for (RecordedFrame f : e.getStackTrace().getFrames()) {
           String type = f.getMethod().getType().getName();
           if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {

@@ -42,6 +42,7 @@ final class IdleScenario {
         "| JDK | client | threads | heap B/stream | RSS KiB/stream | platform threads | base threads |"
             + " connect ms | pinned events |\n|---|---|---|---|---|---|---|---|---|\n");
     StringBuilder notes = new StringBuilder();
+    StringBuilder groups = new StringBuilder("Largest groups of live platform threads (digits folded to N):\n\n");
     List<Config[]> comparisons =
         List.of(
             new Config[] {
@@ -59,6 +60,7 @@ final class IdleScenario {
         Map<String, List<Double>> rss = new HashMap<>();
         Map<String, List<Double>> heap = new HashMap<>();
         String pinned = "";
+        List<Double> ownThreads = new ArrayList<>();
         for (int pair = 0; pair < s.pairs(); pair++) {
           Map<String, String> raw;
           Map<String, String> mgr;
@@ -86,7 +88,15 @@ final class IdleScenario {
                 .add(Double.parseDouble(r.get("heapPerStream")));
             if (c.client().equals("manager") && c.threads().equals("virtual")) {
               pinned = r.get("pinned");
+              ownThreads.add(
+                  Double.parseDouble(r.get("platformThreads"))
+                      - Double.parseDouble(r.get("baseThreads"))
+                      - group(r.get("threadGroups"), "OkHttp_TaskRunner"));
             }
+            groups.append(
+                Support.fmt(
+                    "- JDK %s %s, pair %d: %s%n",
+                    c.label(), c.client(), pair + 1, r.get("threadGroups").replace(",", ", ")));
           }
           heapDelta.add(
               Double.parseDouble(mgr.get("heapPerStream")) - Double.parseDouble(raw.get("heapPerStream")));
@@ -115,13 +125,25 @@ final class IdleScenario {
               mThreads.median() <= n + 64,
               "bench/run.sh --only 3");
         } else {
+          // Streams' own platform threads: all but the JVM's before the first stream opened and
+          // OkHttp's TaskRunner pool, whose threads serve the connect burst and idle out after 60 s.
+          Map<String, String> small = child(m, n / 10, server);
+          table.append(
+              Support.fmt(
+                  "| %s | %s, %,d streams | %s | %s | %s | %s | %s | %s | %s |%n",
+                  m.label(), m.client(), n / 10, m.threads(), small.get("heapPerStream"),
+                  small.get("rssPerStreamKiB"), small.get("platformThreads"), small.get("baseThreads"),
+                  small.get("connectMillis"), small.get("pinned")));
+          Support.Spread own = Support.Spread.of(ownThreads);
           report.row(
               "3 idle threads, JDK 25 virtualThreads(true)",
               "platform threads ≤ 2×cores + O(1), independent of N",
               Support.fmt(
-                  "%s (2×cores = %d; raw %s); pinned events: %s",
-                  mThreads.format("%.0f"), 2 * cores, rThreads.format("%.0f"), pinned),
-              mThreads.max() <= 2 * cores + 32,
+                  "%s beyond the JVM's own and OkHttp's idle TaskRunner pool (2×cores = %d); all"
+                      + " platform threads %s at %,d, %s at %,d; pinned events: %s",
+                  own.format("%.0f"), 2 * cores, mThreads.format("%.0f"), n,
+                  small.get("platformThreads"), n / 10, pinned),
+              own.max() <= 2 * cores,
               "bench/run.sh --only 3");
         }
         notes.append(
@@ -132,8 +154,17 @@ final class IdleScenario {
                 Support.Spread.of(rss.get("manager")).format("%.1f")));
       }
     }
-    details.append(table).append('\n').append(notes).append('\n');
+    details.append(table).append('\n').append(notes).append('\n').append(groups).append('\n');
     report.section(details.toString());
+  }
+
+  private static int group(String groups, String name) {
+    for (String g : groups.split(",")) {
+      if (g.startsWith(name + ":")) {
+        return Integer.parseInt(g.substring(name.length() + 1));
+      }
+    }
+    return 0;
   }
 
   private static Map<String, String> child(Config c, int n, Support.Server server)

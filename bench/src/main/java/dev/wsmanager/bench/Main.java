@@ -140,6 +140,11 @@ public final class Main {
     for (String section : report.sections) {
       md.append(section).append('\n');
     }
+    // The analysis of causes and fixes is kept by hand beside the harness.
+    Path findings = Path.of("bench", "findings.md");
+    if (Files.exists(findings)) {
+      md.append(Files.readString(findings, StandardCharsets.UTF_8));
+    }
     return md.toString();
   }
 
