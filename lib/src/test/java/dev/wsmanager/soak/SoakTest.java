@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Test;
  * -Dsoak.minutes=2}. 200 streams through a {@link FaultProxy} to one {@link WsPeer}; every second
  * the proxy resets about 20 % of the connections (RST both ways) and the server sends every open
  * stream a message. After a warm-up and again after the chaos, with every stream back OPEN, it
- * measures heap used after GC, live threads and open sockets, and asserts they are back within a
- * small margin; after {@code close()} it asserts that no socket, thread or stream is left.
+ * measures heap used after GC, live threads (all, and the manager's) and open sockets, and asserts
+ * they are back within a small margin; after {@code close()} it asserts that no socket, thread or
+ * stream is left.
  *
  * <p>Figures go to standard output and to {@code target/soak-report.txt}.
  */
@@ -50,7 +51,8 @@ class SoakTest {
   private static final double DROP_FRACTION = 0.2;
   private static final Duration WARM_UP = Duration.ofSeconds(15);
   private static final long HEAP_MARGIN_BYTES = 8L * 1024 * 1024;
-  private static final int THREAD_MARGIN = 10;
+  private static final int THREAD_MARGIN = 20;
+  private static final int MANAGER_THREAD_MARGIN = 10;
 
   @Test
   void chaosForMinutesLeavesHeapThreadsAndSocketsWhereTheyStarted() throws Exception {
@@ -137,12 +139,15 @@ class SoakTest {
       report.line("%-28s %12s %12s %12s", "", "start", "end", "delta");
       report.figure("heap used after GC (KiB)", start.heapBytes / 1024, end.heapBytes / 1024);
       report.figure("live threads", start.threads, end.threads);
+      report.figure("manager threads", start.managerThreads, end.managerThreads);
       report.figure("open sockets (/proc/self/fd)", start.sockets, end.sockets);
       report.figure("server-side connections", STREAMS, peer.open.size());
 
       assertThat(end.heapBytes).as("heap used after GC").isLessThanOrEqualTo(
           start.heapBytes + HEAP_MARGIN_BYTES);
       assertThat(end.threads).as("live threads").isLessThanOrEqualTo(start.threads + THREAD_MARGIN);
+      assertThat(end.managerThreads).as("manager threads")
+          .isLessThanOrEqualTo(start.managerThreads + MANAGER_THREAD_MARGIN);
       assertThat(end.sockets).as("open sockets").isEqualTo(start.sockets);
       assertThat(stats.streamCreations() - stats.streamCleanups()).isEqualTo(STREAMS);
       assertThat(stats.activeConnections()).isEqualTo(STREAMS);
@@ -301,7 +306,7 @@ class SoakTest {
     return out;
   }
 
-  private record Figures(long heapBytes, int threads, int sockets) {
+  private record Figures(long heapBytes, int threads, int managerThreads, int sockets) {
     static Figures measure() {
       MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
       long used = Long.MAX_VALUE;
@@ -310,7 +315,8 @@ class SoakTest {
         used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
       }
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      return new Figures(used, threads.getThreadCount(), openSockets());
+      return new Figures(used, threads.getThreadCount(), SoakTest.managerThreads().size(),
+          openSockets());
     }
   }
 
