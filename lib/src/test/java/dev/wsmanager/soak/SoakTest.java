@@ -53,6 +53,7 @@ class SoakTest {
   private static final long HEAP_MARGIN_BYTES = 8L * 1024 * 1024;
   private static final int THREAD_MARGIN = 20;
   private static final int MANAGER_THREAD_MARGIN = 10;
+  private static volatile int proxyPort;
 
   @Test
   void chaosForMinutesLeavesHeapThreadsAndSocketsWhereTheyStarted() throws Exception {
@@ -64,6 +65,7 @@ class SoakTest {
         + " %s warm-up", STREAMS, DROP_FRACTION * 100, chaos, WARM_UP);
 
     try (WsPeer peer = new WsPeer(); FaultProxy proxy = new FaultProxy(peer.port())) {
+      proxyPort = proxy.port();
       // The JDK opens one socket of its own (the sun.nio.ch pre-close descriptor) the first time a
       // socket is closed; make that happen before the baseline.
       java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
@@ -287,11 +289,17 @@ class SoakTest {
     return ManagementFactory.getThreadMXBean().getThreadCount();
   }
 
+  /**
+   * The manager's threads: its own pools, and its dispatcher threads while OkHttp runs a call on
+   * them, which OkHttp renames to {@code OkHttp <url>} (a WebSocket's reader runs in that call).
+   */
   private static List<String> managerThreads() {
     List<String> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.isAlive() && t.getName().startsWith("ws-manager-soak-")) {
-        out.add(t.getName());
+      String name = t.getName();
+      if (t.isAlive() && (name.startsWith("ws-manager-soak-")
+          || name.startsWith("OkHttp http://127.0.0.1:" + proxyPort + "/"))) {
+        out.add(name);
       }
     }
     return out;
