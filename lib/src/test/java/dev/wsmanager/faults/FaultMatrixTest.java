@@ -911,6 +911,8 @@ class FaultMatrixTest {
     Await.until("no server-side socket left", () -> peer.open.isEmpty());
     Await.until("no thread of manager " + name + " left",
         () -> managerThreads(name).isEmpty());
+    Await.until("no OkHttp call left running to the proxy or the peer",
+        () -> callThreads(proxy.port(), peer.port()).isEmpty());
     assertThat(registry.scrape().size()).as("no metric series left").isZero();
   }
 
@@ -919,6 +921,23 @@ class FaultMatrixTest {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.isAlive() && t.getName().startsWith("ws-manager-" + managerName + "-")) {
         out.add(t.getName());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Threads running an OkHttp call to one of {@code ports}: OkHttp renames a dispatcher thread to
+   * {@code OkHttp <url>} while it runs a call, and a WebSocket's reader runs in that call.
+   */
+  static List<String> callThreads(int... ports) {
+    List<String> out = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      for (int port : ports) {
+        if (t.isAlive() && t.getName().startsWith("OkHttp ")
+            && t.getName().contains("://127.0.0.1:" + port + "/")) {
+          out.add(t.getName());
+        }
       }
     }
     return out;

@@ -108,6 +108,21 @@ public final class WsPeer implements Closeable {
     return server.getPort();
   }
 
+  /**
+   * Drops the requests recorded so far, here and in MockWebServer, which keeps every one: a long
+   * run would otherwise see the heap grow by one request per connection.
+   */
+  public void forgetRequests() {
+    requests.clear();
+    try {
+      while (server.takeRequest(0, java.util.concurrent.TimeUnit.MILLISECONDS) != null) {
+        // drained
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Sends {@code text} on every open server-side socket. */
   public void broadcast(String text) {
     Await.until("a server-side socket", () -> !open.isEmpty());
