@@ -32,7 +32,7 @@ final class AccountingScenario {
             + " manager's own per-message method, `StreamLoop.messageReceived()`, on a real stream"
             + " object; the baseline is `inc()` on a cached labelled Prometheus `CounterDataPoint`."
             + " Two threads (`@Threads(2)`): each plays one connection's reader thread with its own"
-            + " stream; both share the manager's counters, and the one data point. Average time per"
+            + " stream of one shared manager; the baseline's threads share one data point. Average time per"
             + " operation, `-prof gc` for allocation; one fork per benchmark per round, the order"
             + " alternating.\n\n");
     details.append("| round | manager ns/op | manager B/op | Prometheus ns/op | Prometheus B/op |\n");

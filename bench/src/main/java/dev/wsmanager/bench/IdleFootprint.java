@@ -62,7 +62,7 @@ public final class IdleFootprint {
           WsManager.builder()
               .name("idle")
               .registry(new io.prometheus.metrics.model.registry.PrometheusRegistry())
-              .maxConnectsPerSecond(3_000, 300)
+              .maxConnectsPerSecond(5_000, 500)
               .virtualThreads(virtual);
       WsManager m = b.build();
       for (int i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ public final class IdleFootprint {
       ExecutorService executor = virtual ? VirtualThreads.executor() : null;
       OkHttpClient client = Support.rawClient(executor);
       AtomicInteger opened = new AtomicInteger();
-      Semaphore inFlight = new Semaphore(300);
+      Semaphore inFlight = new Semaphore(500);
       List<WebSocket> sockets = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         inFlight.acquire();

@@ -27,11 +27,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Scenario 7: what the manager does per received message ({@code StreamLoop.messageReceived()}, the
- * real method: the manager-wide counter, the stream's own counter and its last-message time) against
- * the cheapest Prometheus alternative, a cached labelled {@link CounterDataPoint#inc()}.
+ * real method: the stream's own count, from which the manager's total is summed at read time, and
+ * its last-message time) against the cheapest Prometheus alternative, a cached labelled {@link
+ * CounterDataPoint#inc()}.
  *
- * <p>Two threads, like two connections' reader threads: each has its own stream, and both share
- * the manager's counters (and, for the baseline, one data point).
+ * <p>Two threads, like two connections' reader threads: each has its own stream of one shared
+ * manager (and, for the baseline, both increment one shared data point).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -258,7 +258,7 @@ public final class Engine {
   }
 
   void removed(StreamLoop loop) {
-    if (streams.remove(loop.id(), loop)) {
+    if (metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
       metrics.cleanups.increment();
     }
     if (streams.isEmpty()) {

@@ -10,12 +10,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import io.prometheus.metrics.model.snapshots.Labels;
 
 /**
  * One manager's live counters. The Prometheus collector and {@link ManagerStats} both read these;
- * nothing is counted twice. Every update is a lock-free add that allocates nothing.
+ * nothing is counted twice. Every update is a lock-free add that allocates nothing; messages
+ * received are counted by each stream alone and added up when read.
  */
 public final class ManagerMetrics {
   /** Upper bounds of the connect-duration histogram, in seconds. */
@@ -34,7 +36,7 @@ public final class ManagerMetrics {
   final LongAdder creations = new LongAdder();
   final LongAdder cleanups = new LongAdder();
   final LongAdder attempts = new LongAdder();
-  final LongAdder received = new LongAdder();
+  private long receivedByRemovedStreams; // guarded by this
   final LongAdder sent = new LongAdder();
   final LongAdder listenerErrors = new LongAdder();
   final LongAdder[] failures = new LongAdder[REASONS.length];
@@ -93,9 +95,29 @@ public final class ManagerMetrics {
     connectSeconds.add(seconds);
   }
 
-  /** Records one received message; the hot path. */
-  void received() {
-    received.increment();
+  /**
+   * Messages received by the manager's streams, live and removed. Each stream counts its own (a
+   * single-writer count, the cheapest possible per-message update); this adds them up.
+   */
+  synchronized long received() {
+    long sum = receivedByRemovedStreams;
+    for (StreamCounters s : streams.get()) {
+      sum += s.received();
+    }
+    return sum;
+  }
+
+  /**
+   * Runs {@code removal} and, if it removed {@code stream}, moves the stream's messages to the
+   * removed streams' total in the same step, so that {@link #received()} never counts them twice
+   * or not at all and the exported counter never goes down.
+   */
+  synchronized boolean removeStream(StreamCounters stream, BooleanSupplier removal) {
+    if (!removal.getAsBoolean()) {
+      return false;
+    }
+    receivedByRemovedStreams += stream.received();
+    return true;
   }
 
   void sent(int messages) {
@@ -126,7 +148,7 @@ public final class ManagerMetrics {
         cleanups.sum(),
         attempts.sum(),
         Map.copyOf(byReason),
-        received.sum(),
+        received(),
         sent.sum(),
         listenerErrors.sum(),
         Map.copyOf(byState));

@@ -129,7 +129,7 @@ final class RegistryBinding implements MultiCollector {
         }
       } else {
         attempts.dataPoint(count(labels, m.attempts.sum()));
-        received.dataPoint(count(labels, m.received.sum()));
+        received.dataPoint(count(labels, m.received()));
         sent.dataPoint(count(labels, m.sent.sum()));
       }
     }
