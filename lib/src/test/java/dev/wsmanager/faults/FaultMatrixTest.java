@@ -432,6 +432,8 @@ class FaultMatrixTest {
     fatal.close();
     s.close();
     awaitState(s, StreamState.CLOSED);
+    // the state is visible before its callbacks run: wait for the last one
+    Await.until("both onClosed delivered", () -> angry.count("closed") == 2);
 
     Await.until("every throw counted",
         () -> manager.stats().listenerErrors() == angry.calls.get() + hookCalls.get());
