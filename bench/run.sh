@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmark module and runs every scenario against raw OkHttp, side by side.
 #
-#   bench/run.sh            full run (about 12 minutes on 2 cores); writes docs/performance.md
+#   bench/run.sh            full run (15–20 minutes on 2 busy cores); writes docs/performance.md
 #   bench/run.sh --quick    short smoke run; writes bench/target/performance-quick.md
 #   bench/run.sh --only 1,4 some scenarios; writes bench/target/performance-partial.md
 #

@@ -47,6 +47,14 @@ public final class IdleFootprint {
       pinning.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
       pinning.start();
     }
+    // For finding where threads park while connecting: java -Dbench.parks=FILE ... IdleFootprint ...
+    String parksFile = System.getProperty("bench.parks");
+    Recording parks = null;
+    if (parksFile != null) {
+      parks = new Recording();
+      parks.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withStackTrace();
+      parks.start();
+    }
     // Load and initialise both code paths before the baseline, so class metadata and JIT
     // warm-up are not charged to the streams.
     warmUp(urls.get(0), virtual);
@@ -103,12 +111,29 @@ public final class IdleFootprint {
       held = () -> sockets.forEach(WebSocket::cancel);
     }
     long connectMillis = (System.nanoTime() - t0) / 1_000_000;
-    Support.sleep(2_000);
+    Support.sleep(1_000);
     long heap1 = heapAfterGc();
+    String histogram = System.getProperty("bench.histogram");
+    if (histogram != null) {
+      // For finding where the bytes go: java -Dbench.histogram=FILE ... IdleFootprint ...
+      Object text =
+          ManagementFactory.getPlatformMBeanServer()
+              .invoke(
+                  new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                  "gcClassHistogram",
+                  new Object[] {new String[0]},
+                  new String[] {String[].class.getName()});
+      Files.writeString(Path.of(histogram), String.valueOf(text));
+    }
     long rss1 = Support.procStatus("VmRSS");
     int threads1 = ManagementFactory.getThreadMXBean().getThreadCount();
     long osThreads1 = Support.procStatus("Threads");
 
+    if (parks != null) {
+      parks.stop();
+      parks.dump(Path.of(parksFile));
+      parks.close();
+    }
     String pinned = "-";
     if (pinning != null) {
       Path file = Files.createTempFile("pinning", ".jfr");

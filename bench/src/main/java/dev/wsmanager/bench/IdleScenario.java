@@ -30,7 +30,7 @@ final class IdleScenario {
             "%,d idle connections to one server process listening on two ports (no pings on"
                 + " either side). Each run is a fresh JVM (`-Xmx4g`, default G1) that first opens"
                 + " and closes one connection with each client (class loading and JIT out of the"
-                + " way), takes a baseline, opens the connections, waits 2 s, and takes the same"
+                + " way), takes a baseline, opens the connections, waits 1 s, and takes the same"
                 + " readings again: heap used after three `System.gc()` calls, VmRSS from"
                 + " `/proc/self/status`, and `ThreadMXBean.getThreadCount()` (live platform"
                 + " threads; virtual threads are not counted). Raw OkHttp uses the same dispatcher"
@@ -203,7 +203,7 @@ final class IdleScenario {
       throw new IllegalStateException("idle footprint run " + c + " printed no result");
     }
     // Let the server notice the closed sockets before the next run connects.
-    Support.sleep(1_000);
+    Support.sleep(500);
     return result;
   }
 }

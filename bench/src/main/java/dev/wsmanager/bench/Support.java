@@ -191,6 +191,13 @@ final class Support {
     return -1;
   }
 
+  /** CPU time this process has used, all threads. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   /** The p-th percentile (0..100) of sorted values. */
   static long percentile(long[] sorted, double p) {
     int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
