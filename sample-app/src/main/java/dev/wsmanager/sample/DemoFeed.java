@@ -306,11 +306,21 @@ final class DemoFeed implements AutoCloseable {
       open.add(conn);
     }
 
+    /**
+     * Counts the client's close frame when it arrives. The code {@code onClose} reports cannot be
+     * used for this: Java-WebSocket checks for a finished close handshake without holding the
+     * connection's lock, so when the client drops TCP right after reading the echoed close frame,
+     * {@code onClose} may report 1006 for a handshake that completed with 1000.
+     */
     @Override
-    public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+    public void onClosing(WebSocket conn, int code, String reason, boolean remote) {
       if (remote && code == CloseFrame.NORMAL) {
         cleanClientCloses.incrementAndGet();
       }
+    }
+
+    @Override
+    public void onClose(WebSocket conn, int code, String reason, boolean remote) {
       synchronized (open) {
         open.remove(conn);
         open.notifyAll();
