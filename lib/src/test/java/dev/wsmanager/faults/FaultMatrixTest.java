@@ -682,7 +682,8 @@ class FaultMatrixTest {
     }
     storm.attemptsPerStep.add(manager.stats().connectionAttempts());
     storm.driveUntil(Duration.ofSeconds(10), () -> manager.stats().activeConnections() == n);
-    assertThat(peer.open).hasSize(n);
+    // the client sees the 101 before the server side's onOpen has run
+    Await.until("every server-side socket is open", () -> peer.open.size() == n);
 
     proxy.stop(); // the server dies: every connection reset, new ones refused
     Await.until("all backing off", Duration.ofSeconds(30),
@@ -709,7 +710,8 @@ class FaultMatrixTest {
     assertThat(listener.causes)
         .noneMatch(c -> String.valueOf(c).contains("Cannot assign requested address"));
     assertThat(streams).allMatch(s -> s.state() == StreamState.OPEN);
-    assertThat(peer.open).hasSize(n);
+    // the client sees the 101 before the server side's onOpen has run
+    Await.until("every server-side socket is open", () -> peer.open.size() == n);
     assertThat(proxy.connections()).isEqualTo(n);
     assertThat(failureCount(FailureReason.CONNECTION_LOST)).isEqualTo(n);
     assertThat(manager.stats().totalConnectionFailures()).isEqualTo(n + refusedDuringOutage);
