@@ -2,6 +2,9 @@ package dev.wsmanager.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -24,17 +27,38 @@ final class Versions {
         maven("org.openjdk.jmh", "jmh-core"));
   }
 
+  /**
+   * The version of one dependency, from the list the build writes into the jar
+   * ({@code bench-dependencies.txt}, {@code maven-dependency-plugin:list}); the jar's own
+   * {@code pom.properties} when it is not listed (the project's own module).
+   */
   static String maven(String group, String artifact) {
-    String resource = "META-INF/maven/" + group + "/" + artifact + "/pom.properties";
-    try (InputStream in = Versions.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        return artifact + " ?";
+    String prefix = group + ":" + artifact + ":";
+    for (String line : resource("bench-dependencies.txt").split("\n")) {
+      String coordinates = line.strip().split("\\s+")[0];
+      if (coordinates.startsWith(prefix)) {
+        // group:artifact:type[:classifier]:version:scope
+        String[] parts = coordinates.split(":");
+        if (parts.length >= 5) {
+          return artifact + " " + parts[parts.length - 2];
+        }
       }
-      Properties p = new Properties();
-      p.load(in);
-      return artifact + " " + p.getProperty("version");
+    }
+    Properties p = new Properties();
+    String pom = resource("META-INF/maven/" + group + "/" + artifact + "/pom.properties");
+    try {
+      p.load(new StringReader(pom));
     } catch (IOException e) {
-      return artifact + " ?";
+      throw new UncheckedIOException(e);
+    }
+    return artifact + " " + p.getProperty("version", "?");
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Versions.class.getClassLoader().getResourceAsStream(name)) {
+      return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
   }
 
