@@ -1,6 +1,5 @@
 package dev.wsmanager.http;
 
-import static dev.wsmanager.http.Eventually.await;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +7,8 @@ import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.testing.Await;
+import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,7 +29,7 @@ class FailureReportingTest {
 
   @BeforeEach
   void start() {
-    peer = new WsPeer();
+    peer = new WsPeer().greeting("{\"hello\":true}");
     manager =
         WsManager.builder()
             .name("failures")
@@ -69,7 +70,7 @@ class FailureReportingTest {
   @Test
   void aRejectedHandshakeFailsTheStream() {
     manager.open(StreamSpec.builder("rejected", peer.url("/reject?apikey=hunter22")).build());
-    await("the stream gives up",
+    Await.until("the stream gives up",
         () -> manager.stream("rejected").orElseThrow().state() == StreamState.FAILED);
 
     assertThat(stream("rejected"))
@@ -93,7 +94,7 @@ class FailureReportingTest {
       closedPort = socket.getLocalPort();
     }
     manager.open(StreamSpec.builder("refused", "ws://127.0.0.1:" + closedPort + "/x").build());
-    await("two connection errors", () -> manager.stats().retries() >= 2);
+    Await.until("two connection errors", () -> manager.stats().retries() >= 2);
 
     Map<String, Object> refused = stream("refused");
     assertThat(refused.get("lastFailureReason")).isEqualTo("connect_error");
@@ -104,7 +105,7 @@ class FailureReportingTest {
   @Test
   void aServerCloseIsCountedAndReconnected() {
     manager.open(StreamSpec.builder("slammed", peer.url("/slam")).build());
-    await("three server closes",
+    Await.until("three server closes",
         () -> manager.stats().connectionFailures().values().stream()
             .mapToLong(Long::longValue).sum() >= 3);
 

@@ -1,11 +1,12 @@
 package dev.wsmanager.http;
 
-import static dev.wsmanager.http.Eventually.await;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.testing.Await;
+import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -26,13 +27,14 @@ class LabelEscapingTest {
 
   @BeforeEach
   void openOddStreams() {
-    peer = new WsPeer();
+    peer = new WsPeer().greeting("{\"hello\":true}");
     manager =
         WsManager.builder().name("odd").registry(registry).perStreamMetrics(true).build();
     for (String id : ODD_IDS) {
       manager.open(StreamSpec.builder(id, peer.url("/odd")).build());
     }
-    await("every odd stream is open", () -> manager.stats().activeConnections() == ODD_IDS.size());
+    Await.until("every odd stream is open",
+        () -> manager.stats().activeConnections() == ODD_IDS.size());
     http = new EndpointServer(MetricsEndpoint.builder().manager(manager).registry(registry).build());
   }
 

@@ -1,11 +1,12 @@
 package dev.wsmanager.http;
 
-import static dev.wsmanager.http.Eventually.await;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.testing.Await;
+import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -34,11 +35,11 @@ class MetricsHttpHandlerTest {
 
   @BeforeEach
   void openTwoStreams() {
-    peer = new WsPeer();
+    peer = new WsPeer().greeting("{\"hello\":true}");
     manager = WsManager.builder().name("endpoint-test").registry(registry).build();
     manager.open(StreamSpec.builder("alpha", peer.url("/feed?token=s3cret-value")).build());
     manager.open(StreamSpec.builder("beta", peer.url("/feed")).build());
-    await("both streams are open and greeted",
+    Await.until("both streams are open and greeted",
         () -> manager.stats().activeConnections() == 2 && manager.stats().messagesReceived() == 2);
   }
 
@@ -271,7 +272,7 @@ class MetricsHttpHandlerTest {
     HttpResponse<byte[]> closed = server.head();
     assertThat(closed.statusCode()).isEqualTo(503);
     assertThat(closed.body()).isEmpty();
-    await("the peer sees both streams closed", () -> peer.openConnections() == 0);
+    Await.until("the peer sees both streams closed", () -> peer.open.size() == 0);
 
     Map<String, Object> json = Json.parseObject(server.get("format=json").body());
     assertThat(json).containsEntry("status", "unavailable").containsEntry("streams", List.of());
@@ -402,7 +403,8 @@ class MetricsHttpHandlerTest {
     WsManager second = WsManager.builder().name("second").registry(registry).build();
     try {
       second.open(StreamSpec.builder("gamma", peer.url("/other")).build());
-      await("the second manager's stream is open", () -> second.stats().activeConnections() == 1);
+      Await.until("the second manager's stream is open",
+          () -> second.stats().activeConnections() == 1);
       EndpointServer server =
           serve(MetricsEndpoint.builder().manager(manager).manager(second).registry(registry));
 

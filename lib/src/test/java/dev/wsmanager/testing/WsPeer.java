@@ -19,7 +19,9 @@ import okhttp3.WebSocketListener;
 
 /**
  * A real WebSocket server on 127.0.0.1 (mockwebserver3). Upgrades every request unless a response
- * was scripted with {@link #enqueue}; records what the server side sees.
+ * was scripted with {@link #enqueue}; records what the server side sees. Two paths misbehave on
+ * every request: {@code /reject...} answers 404, and on {@code /slam...} the server closes each new
+ * connection with 1011.
  */
 public final class WsPeer implements Closeable {
   private final MockWebServer server = new MockWebServer();
@@ -30,12 +32,18 @@ public final class WsPeer implements Closeable {
   public final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
   public final AtomicInteger upgrades = new AtomicInteger();
 
+  private volatile String greeting;
+
   private final WebSocketListener serverSide =
       new WebSocketListener() {
         @Override
         public void onOpen(WebSocket webSocket, Response response) {
           open.add(webSocket);
           upgrades.incrementAndGet();
+          String hello = greeting;
+          if (hello != null) {
+            webSocket.send(hello);
+          }
         }
 
         @Override
@@ -57,6 +65,14 @@ public final class WsPeer implements Closeable {
         @Override
         public void onFailure(WebSocket webSocket, Throwable t, Response response) {
           open.remove(webSocket);
+        }
+      };
+
+  private static final WebSocketListener SLAMMER =
+      new WebSocketListener() {
+        @Override
+        public void onOpen(WebSocket webSocket, Response response) {
+          webSocket.close(1011, "internal error");
         }
       };
 
@@ -82,7 +98,17 @@ public final class WsPeer implements Closeable {
           public MockResponse dispatch(RecordedRequest request) {
             requests.add(request);
             MockResponse next = scripted.poll();
-            return next != null ? next : upgrade();
+            if (next != null) {
+              return next;
+            }
+            String path = request.getUrl().encodedPath();
+            if (path.startsWith("/reject")) {
+              return new MockResponse.Builder().code(404).build();
+            }
+            if (path.startsWith("/slam")) {
+              return new MockResponse.Builder().webSocketUpgrade(SLAMMER).build();
+            }
+            return upgrade();
           }
         });
     try {
@@ -100,8 +126,19 @@ public final class WsPeer implements Closeable {
     scripted.add(response);
   }
 
+  /** Sends {@code text} to every connection the server upgrades from now on, as it opens. */
+  public WsPeer greeting(String text) {
+    greeting = text;
+    return this;
+  }
+
   public String url() {
-    return scheme + "://127.0.0.1:" + server.getPort() + "/ws";
+    return url("/ws");
+  }
+
+  /** A URL on this peer with the given path and query, for example {@code /feed?apikey=secret}. */
+  public String url(String pathAndQuery) {
+    return scheme + "://127.0.0.1:" + server.getPort() + pathAndQuery;
   }
 
   public int port() {
