@@ -2,8 +2,6 @@ package dev.wsmanager.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +9,8 @@ import java.util.Properties;
 
 /** Versions of what was measured, read from the jars and JDKs themselves. */
 final class Versions {
+  private static final String LIST = "bench-dependencies.txt";
+
   private Versions() {}
 
   static String libraries() {
@@ -29,37 +29,23 @@ final class Versions {
 
   /**
    * The version of one dependency, from the list the build writes into the jar
-   * ({@code bench-dependencies.txt}, {@code maven-dependency-plugin:list}); the jar's own
-   * {@code pom.properties} when it is not listed (the project's own module).
+   * ({@code bench-dependencies.txt}, {@code maven-dependency-plugin:list}).
    */
   static String maven(String group, String artifact) {
     String prefix = group + ":" + artifact + ":";
-    for (String line : resource("bench-dependencies.txt").split("\n")) {
-      String coordinates = line.strip().split("\\s+")[0];
-      if (coordinates.startsWith(prefix)) {
-        // group:artifact:type[:classifier]:version:scope
-        String[] parts = coordinates.split(":");
-        if (parts.length >= 5) {
+    try (InputStream in = Versions.class.getClassLoader().getResourceAsStream(LIST)) {
+      String list = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      for (String line : list.split("\n")) {
+        // "   group:artifact:type[:classifier]:version:scope -- module ..."
+        String[] parts = line.strip().split("\\s+")[0].split(":");
+        if (line.strip().startsWith(prefix) && parts.length >= 5) {
           return artifact + " " + parts[parts.length - 2];
         }
       }
-    }
-    Properties p = new Properties();
-    String pom = resource("META-INF/maven/" + group + "/" + artifact + "/pom.properties");
-    try {
-      p.load(new StringReader(pom));
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // reported as unknown below
     }
-    return artifact + " " + p.getProperty("version", "?");
-  }
-
-  private static String resource(String name) {
-    try (InputStream in = Versions.class.getClassLoader().getResourceAsStream(name)) {
-      return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
+    return artifact + " ?";
   }
 
   /** "Vendor version" of a JDK home, from its {@code release} file. */
