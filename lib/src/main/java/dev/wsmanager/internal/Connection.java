@@ -13,14 +13,16 @@ import okio.ByteString;
  */
 final class Connection extends WebSocketListener {
   private final StreamLoop loop;
+  private final MessageDelivery messages;
   final long startedNanos;
   final MessageCounter counter;
   volatile WebSocket ws;
   volatile boolean open;
   ScheduledFuture<?> deadline; // guarded by the loop's lock: connect timeout, then idle check
 
-  Connection(StreamLoop loop, long startedNanos, LongSupplier clockMillis) {
+  Connection(StreamLoop loop, MessageDelivery messages, long startedNanos, LongSupplier clockMillis) {
     this.loop = loop;
+    this.messages = messages;
     this.startedNanos = startedNanos;
     this.counter = new MessageCounter(clockMillis);
   }
@@ -38,14 +40,27 @@ final class Connection extends WebSocketListener {
     loop.opened(this, webSocket);
   }
 
+  /** Counts a message and hands it on; the hot path. A stale connection's messages are dropped. */
   @Override
   public void onMessage(WebSocket webSocket, String text) {
-    loop.text(this, text);
+    if (!loop.isCurrent(this)) {
+      return;
+    }
+    counter.increment();
+    if (!messages.text(counter, text)) {
+      loop.overflowed(this);
+    }
   }
 
   @Override
   public void onMessage(WebSocket webSocket, ByteString bytes) {
-    loop.binary(this, bytes);
+    if (!loop.isCurrent(this)) {
+      return;
+    }
+    counter.increment();
+    if (!messages.binary(counter, bytes)) {
+      loop.overflowed(this);
+    }
   }
 
   @Override

@@ -64,7 +64,8 @@ public final class Engine {
   private final long failedRetentionMillis;
   private final ManagerMetrics metrics;
   private final AdmissionLimiter admission;
-  private final OwnedThreads threads = new OwnedThreads();
+  private final OwnedThreads threads = new OwnedThreads(); // scheduler and io
+  private final OwnedThreads callbackThreads = new OwnedThreads();
   private final CallbackExecutor callbacks;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
@@ -122,7 +123,8 @@ public final class Engine {
     this.callbacks =
         c.virtualThreads()
             ? new CallbackExecutor(VirtualThreads.executor())
-            : CallbackExecutor.platform(threads.factory("ws-manager-" + name + "-callback"));
+            : CallbackExecutor.platform(
+                callbackThreads.factory("ws-manager-" + name + "-callback"));
     if (c.scheduler() != null) {
       this.scheduler = c.scheduler();
       this.ownsScheduler = false;
@@ -332,12 +334,14 @@ public final class Engine {
         client.connectionPool().evictAll();
         awaitQuietly(io, grace);
       }
-      List<Thread> alive = threads.join(grace);
-      if (!alive.isEmpty()) {
+      threads.join(grace);
+      // interrupted at stop(): a callback thread still alive is stuck in user code
+      List<Thread> stuck = callbackThreads.join(System.nanoTime());
+      if (!stuck.isEmpty()) {
         log.warn(
-            "manager '{}' closed, but {} of its threads are still running ({}): a listener callback"
-                + " that ignores interrupts is blocking them; they end when it returns",
-            name, alive.size(), alive.get(0).getName());
+            "manager '{}' closed, but {} listener callbacks are still running and ignore interrupts"
+                + " (thread {}); their threads end when they return",
+            name, stuck.size(), stuck.get(0).getName());
       }
     } finally {
       RegistryBinding.detach(registry, metrics);

@@ -42,6 +42,16 @@ final class Redaction {
     return result;
   }
 
+  /** {@code cause}, or a copy whose message has {@code uri}'s secrets masked. */
+  static Throwable scrubCause(Throwable cause, URI uri) {
+    String message = cause.getMessage();
+    String clean = scrub(message, uri);
+    if (message == null || message.equals(clean)) {
+      return cause;
+    }
+    return new java.io.IOException(cause.getClass().getSimpleName() + ": " + clean);
+  }
+
   /**
    * Escapes control characters ({@code \n} becomes {@code \\n}, others {@code \\uXXXX}) so a
    * value cannot break a log line in two.

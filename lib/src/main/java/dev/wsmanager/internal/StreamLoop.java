@@ -16,28 +16,28 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.WebSocket;
 import okio.ByteString;
-import okio.Utf8;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One stream's state machine: owns its state, its current {@link Connection} and its timers, and
- * decides after every event whether to open, back off or give up (see {@link StreamState}).
+ * One stream's state machine: owns its state, its connections and its timers, and decides after
+ * every event whether to open, back off or give up (see {@link StreamState}). What it needs from
+ * the manager is a {@link StreamContext}.
  *
- * <p>State changes happen under {@link #lock}; sockets are touched, log lines written and user
- * callbacks queued for delivery ({@link SerialCallbacks}) after it is released. Timers run on the
+ * <p>State changes happen under {@link #lock}; sockets are touched and log lines written after it
+ * is released, and user callbacks are queued under it (so they keep the order of the transitions)
+ * and delivered by {@link SerialCallbacks} on the manager's callback threads. Timers run on the
  * manager's scheduler and never call user code.
  */
 final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
-  /** How often a reconnect waits for a stalled listener callback of the last connection to end. */
+  /** How often a reconnect checks whether the last connection's stalled callback has returned. */
   static final long STALLED_RECHECK_MILLIS = 100;
 
   private final StreamContext ctx;
@@ -50,18 +50,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
   private final String logId;
   private final SerialCallbacks callbacks;
-  private final QueuedDelivery queued; // null: messages are delivered on the reader thread
+  private final MessageDelivery messages;
+  private final Sender sender;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
   private volatile StreamState state = StreamState.CONNECTING;
-  private volatile Connection current;
-  // The last two connections that ended. Their readers may still be finishing a message, so
-  // their counts are folded into foldedReceived only when a third one ends.
-  private Connection previous;
-  private Connection older;
-  private long foldedReceived; // messages of connections before older
+  private final ConnectionHistory connections = new ConnectionHistory();
   private ScheduledFuture<?> timer;
   private int consecutiveFailures;
   private volatile long attempts;
@@ -73,8 +69,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private long idleCheckAtMillis = -1;
   private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
-  private final AtomicLong sent = new AtomicLong();
-
   StreamLoop(StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
     this.ctx = ctx;
     this.spec = spec;
@@ -83,14 +77,16 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     this.listener = spec.listener();
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
-    this.callbacks =
-        new SerialCallbacks(ctx.callbacks(), logId, ctx.metrics().listenerErrors::increment);
-    this.queued =
-        spec.deliveryQueueCapacity() > 0
-            ? new QueuedDelivery(
-                spec.deliveryQueueCapacity(), spec.queueOverflow(), callbacks, ctx.metrics(),
-                listener, this)
-            : null;
+    ManagerMetrics metrics = ctx.metrics();
+    this.callbacks = new SerialCallbacks(ctx.callbacks(), logId, metrics.listenerErrors::increment);
+    QueuedDelivery queued =
+        spec.deliveryQueueCapacity() == 0
+            ? null
+            : new QueuedDelivery(
+                spec.deliveryQueueCapacity(), spec.queueOverflow(), callbacks, metrics, listener,
+                this);
+    this.messages = new MessageDelivery(listener, this, callbacks, queued);
+    this.sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
     // OkHttp takes ws: and wss: URLs as http: and https:
     this.request = new Request.Builder().url(spec.uri().toString()).headers(spec.headers()).build();
   }
@@ -152,7 +148,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       timer = null;
-      if (previous != null && previous.counter.inCallback()) {
+      Connection last = connections.previous();
+      if (last != null && last.counter.inCallback()) {
         // The last connection's reader is still inside a stalled listener callback: a new reader
         // would call the listener concurrently with it. Wait for it to return.
         timer = ctx.schedule(() -> connect(admitted), STALLED_RECHECK_MILLIS);
@@ -161,8 +158,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!admitted && !admitLocked()) {
         return; // runs again when its slot comes
       }
-      c = new Connection(this, ctx.nowNanos(), ctx::nowMillis);
-      current = c;
+      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis);
+      connections.start(c);
       attempts++;
       ctx.metrics().attempts.increment();
       c.deadline = ctx.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
@@ -178,16 +175,20 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return;
     }
     c.ws = ws;
-    if (current != c) {
+    if (!isCurrent(c)) {
       ws.cancel(); // closed or timed out while newWebSocket ran
     }
+  }
+
+  boolean isCurrent(Connection c) {
+    return connections.current() == c;
   }
 
   void opened(Connection c, WebSocket ws) {
     c.ws = ws;
     lock.lock();
     try {
-      if (current != c) {
+      if (!isCurrent(c)) {
         c.cancel();
         return;
       }
@@ -209,12 +210,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     double seconds = (ctx.nowNanos() - c.startedNanos) / 1e9;
     lock.lock();
     try {
-      if (current != c) {
+      if (!isCurrent(c)) {
         return;
       }
       c.open = true;
       openedAtMillis = ctx.nowMillis();
-      sent.addAndGet(subscribed);
       transitionLocked(StreamState.OPEN);
       callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
@@ -223,61 +223,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       unlock();
     }
-    ctx.metrics().sent(subscribed);
+    sender.subscribed(subscribed);
     ctx.metrics().connected(Math.max(0, seconds));
   }
 
-  /** A text message on connection {@code c}: counted, then handed to the listener or queued. */
-  void text(Connection c, String text) {
-    if (current != c) {
-      return;
-    }
-    MessageCounter counter = c.counter;
-    counter.increment();
-    if (queued != null) {
-      if (!queued.offer(text)) {
-        overflowed(c);
-      }
-      return;
-    }
-    counter.inCallback(true);
-    try {
-      listener.onText(this, text);
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Throwable t) {
-      callbacks.threw("onText", t);
-    } finally {
-      counter.inCallback(false);
-    }
-  }
-
-  void binary(Connection c, ByteString bytes) {
-    if (current != c) {
-      return;
-    }
-    MessageCounter counter = c.counter;
-    counter.increment();
-    if (queued != null) {
-      if (!queued.offer(bytes)) {
-        overflowed(c);
-      }
-      return;
-    }
-    counter.inCallback(true);
-    try {
-      listener.onBinary(this, bytes);
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Throwable t) {
-      callbacks.threw("onBinary", t);
-    } finally {
-      counter.inCallback(false);
-    }
-  }
-
   /** The delivery queue is full and its policy is to disconnect. */
-  private void overflowed(Connection c) {
+  void overflowed(Connection c) {
     disconnected(
         c,
         Disconnect.failed(
@@ -291,7 +242,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     ws.close(1000, null);
     lock.lock();
     try {
-      if (current != c || state == StreamState.CLOSING) {
+      if (!isCurrent(c) || state == StreamState.CLOSING) {
         return; // stale, or the server's answer to our own close: onClosed finishes
       }
     } finally {
@@ -309,10 +260,10 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     c.cancel();
     lock.lock();
     try {
-      if (current != c || state != StreamState.CLOSING) {
+      if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      retireLocked(c);
+      connections.retire(c);
       finishLocked();
     } finally {
       unlock();
@@ -321,7 +272,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   void failed(Connection c, Throwable t, Response response) {
-    if (current != c) {
+    if (!isCurrent(c)) {
       return;
     }
     if (response != null) {
@@ -334,7 +285,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   private void connectTimedOut(Connection c) {
-    if (current != c || c.open) {
+    if (!isCurrent(c) || c.open) {
       return;
     }
     disconnected(
@@ -347,7 +298,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private void checkIdle(Connection c) {
     lock.lock();
     try {
-      if (current != c || state != StreamState.OPEN) {
+      if (!isCurrent(c) || state != StreamState.OPEN) {
         return;
       }
       long now = ctx.nowMillis();
@@ -371,10 +322,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       lock.unlock();
     }
-    boolean busy = c.counter.inCallback();
     disconnected(
         c,
-        busy
+        c.counter.inCallback()
             ? Disconnect.timedOut(
                 FailureReason.LISTENER_STALLED,
                 new SocketTimeoutException(
@@ -394,10 +344,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     boolean finished = false;
     lock.lock();
     try {
-      if (current != c) {
+      if (!isCurrent(c)) {
         return;
       }
-      retireLocked(c);
+      connections.retire(c);
+      cancel(c.deadline);
       if (state == StreamState.CLOSING) {
         finishLocked();
         finished = true;
@@ -421,24 +372,22 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /** Counts a failure, then gives up or schedules the reconnect; true to connect at once. */
   private boolean failedLocked(Connection c, Disconnect d) {
     FailureReason reason = d.reason();
-    Throwable cause = scrub(d.cause());
+    Throwable cause = Redaction.scrubCause(d.cause(), spec.uri());
     if (reason != null) {
       ctx.metrics().failed(reason);
       lastReason = reason;
       lastError = reason.label() + ": " + cause;
       callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
     }
-    long now = ctx.nowMillis();
-    if (c.open && now - openedAtMillis >= policy.minUptime().toMillis()) {
+    if (c.open && ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
       consecutiveFailures = 0;
     }
-    consecutiveFailures++;
-    if (d.fatal() || policy.isExhausted(consecutiveFailures)) {
+    int failures = ++consecutiveFailures;
+    if (d.fatal() || policy.isExhausted(failures)) {
       // timers first, state second: whoever sees the new state also sees its timer
       timer = ctx.schedule(this::retentionElapsed, ctx.failedRetentionMillis());
       transitionLocked(StreamState.FAILED);
       FailureReason why = reason != null ? reason : lastReason;
-      int failures = consecutiveFailures;
       logs.add(
           () ->
               log.warn(
@@ -447,29 +396,28 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
       return false;
     }
-    long backoff = policy.delayMillis(consecutiveFailures, ctx.random());
+    long backoff = policy.delayMillis(failures, ctx.random());
     long delay = Math.max(backoff, d.retryAfterMillis());
     retries++;
     ctx.metrics().retried(delay - backoff);
     boolean connectNow = scheduleConnectLocked(delay);
     transitionLocked(StreamState.BACKING_OFF);
-    int failures = consecutiveFailures;
-    boolean repeatedTls = reason == FailureReason.TLS_ERROR && failures > 1;
-    logs.add(
-        () -> {
-          String what = reason == null ? "normal close" : reason.label();
-          if (repeatedTls) {
-            log.warn(
-                "stream '{}' ({}) failed TLS {} times in a row: {}; the server's certificate is not"
-                    + " trusted by this client or does not match the host; reconnecting in {} ms",
-                logId, spec.redactedUrl(), failures, cause, delay);
-          } else {
-            log.info(
-                "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms{}",
-                logId, spec.redactedUrl(), what, cause, delay,
-                delay > backoff ? " as the server asked (Retry-After)" : "");
-          }
-        });
+    if (reason == FailureReason.TLS_ERROR && failures > 1) {
+      logs.add(
+          () ->
+              log.warn(
+                  "stream '{}' ({}) failed TLS {} times in a row: {}; the server's certificate is"
+                      + " not trusted by this client or does not match the host; reconnecting in"
+                      + " {} ms",
+                  logId, spec.redactedUrl(), failures, cause, delay));
+    } else {
+      logs.add(
+          () ->
+              log.info(
+                  "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms{}",
+                  logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
+                  cause, delay, delay > backoff ? " as the server asked (Retry-After)" : ""));
+    }
     return connectNow;
   }
 
@@ -482,7 +430,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   @Override
   public void close() {
     Connection closing = null;
-    Connection cancelling = null;
     lock.lock();
     try {
       switch (state) {
@@ -490,31 +437,31 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         case CLOSING:
           return;
         case OPEN:
-          closing = current;
+          closing = connections.current();
           cancel(closing.deadline);
           Connection c = closing;
           timer = ctx.schedule(() -> closeTimedOut(c), ctx.closeTimeoutMillis());
           transitionLocked(StreamState.CLOSING);
           break;
         default:
-          cancelling = current;
-          if (cancelling != null) {
-            retireLocked(cancelling);
+          Connection connecting = connections.current();
+          if (connecting != null) {
+            connections.retire(connecting);
+            cancel(connecting.deadline);
           }
           finishLocked();
       }
     } finally {
       unlock();
     }
-    if (closing != null) {
-      WebSocket ws = closing.ws;
-      if (ws != null) {
-        ws.close(1000, null); // false means it is already failing: onFailure finishes the close
-      }
-    }
     if (closing == null) {
       cancelRetired();
       ctx.removed(this);
+      return;
+    }
+    WebSocket ws = closing.ws;
+    if (ws != null) {
+      ws.close(1000, null); // false means it is already failing: onFailure finishes the close
     }
   }
 
@@ -527,10 +474,10 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private void closeTimedOut(Connection c) {
     lock.lock();
     try {
-      if (current != c || state != StreamState.CLOSING) {
+      if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      retireLocked(c);
+      connections.retire(c);
       finishLocked();
     } finally {
       unlock();
@@ -544,9 +491,10 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     lock.lock();
     try {
       if (state != StreamState.CLOSED) {
-        Connection c = current;
+        Connection c = connections.current();
         if (c != null) {
-          retireLocked(c);
+          connections.retire(c);
+          cancel(c.deadline);
         }
         finishLocked();
       }
@@ -557,33 +505,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     ctx.removed(this);
   }
 
-  /** {@code c}, the current connection, ended: it is no longer current and its timer stops. */
-  private void retireLocked(Connection c) {
-    current = null;
-    cancel(c.deadline);
-    if (older != null) {
-      foldedReceived += older.counter.count();
-    }
-    older = previous;
-    previous = c;
-  }
-
   /** Cancels the sockets of the connections that ended, in case one is still closing. */
   private void cancelRetired() {
-    Connection p;
-    Connection o;
+    Connection[] retired;
     lock.lock();
     try {
-      p = previous;
-      o = older;
+      retired = connections.retired();
     } finally {
       lock.unlock();
     }
-    if (p != null) {
-      p.cancel();
-    }
-    if (o != null) {
-      o.cancel();
+    for (Connection c : retired) {
+      if (c != null) {
+        c.cancel();
+      }
     }
   }
 
@@ -623,15 +557,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     callbacks.flush();
   }
 
-  private Throwable scrub(Throwable cause) {
-    String message = cause.getMessage();
-    String clean = Redaction.scrub(message, spec.uri());
-    if (message == null || message.equals(clean)) {
-      return cause;
-    }
-    return new IOException(cause.getClass().getSimpleName() + ": " + clean);
-  }
-
   private static void cancel(ScheduledFuture<?> future) {
     if (future != null) {
       future.cancel(false);
@@ -650,77 +575,25 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   @Override
   public boolean send(String text) {
-    Objects.requireNonNull(text, "send(String text): text must not be null");
-    WebSocket ws = openSocket();
-    if (ws == null) {
-      return false;
-    }
-    long limit = spec.maxQueuedBytes();
-    long queued = ws.queueSize();
-    if (queued + 3L * text.length() > limit) {
-      long size = Utf8.size(text);
-      if (size > limit) {
-        return rejected(ManagerMetrics.SendRejection.TOO_LARGE);
-      }
-      if (queued + size > limit) {
-        return rejected(ManagerMetrics.SendRejection.QUEUE_FULL);
-      }
-    }
-    return countSent(ws.send(text));
+    Objects.requireNonNull(text, "send(text): text must not be null");
+    return sender.send(openSocket(), text);
   }
 
   @Override
   public boolean send(ByteString bytes) {
-    Objects.requireNonNull(bytes, "send(ByteString bytes): bytes must not be null");
-    WebSocket ws = openSocket();
-    if (ws == null) {
-      return false;
-    }
-    long limit = spec.maxQueuedBytes();
-    if (bytes.size() > limit) {
-      return rejected(ManagerMetrics.SendRejection.TOO_LARGE);
-    }
-    if (ws.queueSize() + bytes.size() > limit) {
-      return rejected(ManagerMetrics.SendRejection.QUEUE_FULL);
-    }
-    return countSent(ws.send(bytes));
+    Objects.requireNonNull(bytes, "send(bytes): bytes must not be null");
+    return sender.send(openSocket(), bytes);
   }
 
-  /** The socket to send on, or null (counted) when the stream is not open. */
+  /** The socket to send on, or null when the stream is not open. */
   private WebSocket openSocket() {
-    Connection c = current;
-    WebSocket ws = c == null ? null : c.ws;
-    if (ws == null || state != StreamState.OPEN) {
-      rejected(ManagerMetrics.SendRejection.NOT_OPEN);
-      return null;
-    }
-    return ws;
-  }
-
-  private boolean rejected(ManagerMetrics.SendRejection why) {
-    ctx.metrics().sendRejected(why);
-    if (why == ManagerMetrics.SendRejection.TOO_LARGE) {
-      log.warn(
-          "stream '{}': send rejected: the message is larger than maxQueuedBytes ({} bytes) and"
-              + " can never be queued; raise maxQueuedBytes or split the message",
-          logId, spec.maxQueuedBytes());
-    }
-    return false;
-  }
-
-  private boolean countSent(boolean queued) {
-    if (queued) {
-      sent.incrementAndGet();
-      ctx.metrics().sent(1);
-    } else {
-      ctx.metrics().sendRejected(ManagerMetrics.SendRejection.NOT_OPEN); // closing underneath
-    }
-    return queued;
+    Connection c = connections.current();
+    return c == null || state != StreamState.OPEN ? null : c.ws;
   }
 
   @Override
   public long queuedBytes() {
-    Connection c = current;
+    Connection c = connections.current();
     WebSocket ws = c == null ? null : c.ws;
     return ws == null ? 0 : ws.queueSize();
   }
@@ -729,6 +602,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   public StreamSnapshot snapshot() {
     lock.lock();
     try {
+      long lastMessageAt = connections.lastMessageAtMillis();
       return new StreamSnapshot(
           spec.id(),
           spec.redactedUrl(),
@@ -739,9 +613,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           lastReason,
           lastError,
           openedAtMillis < 0 ? null : Instant.ofEpochMilli(openedAtMillis),
-          lastMessageAtLocked(),
-          receivedLocked(),
-          sent.get(),
+          lastMessageAt < 0 ? null : Instant.ofEpochMilli(lastMessageAt),
+          connections.received(),
+          sender.sent(),
           queuedBytes());
     } finally {
       lock.unlock();
@@ -753,44 +627,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     return attempts;
   }
 
-  /**
-   * Messages received over the stream's life: the folded count plus the current and the last two
-   * connections' own counts. Each count has one writer, its connection's reader thread.
-   */
   @Override
   public long received() {
     lock.lock();
     try {
-      return receivedLocked();
+      return connections.received();
     } finally {
       lock.unlock();
     }
   }
 
-  private long receivedLocked() {
-    long n = foldedReceived;
-    for (Connection c : new Connection[] {current, previous, older}) {
-      if (c != null) {
-        n += c.counter.count();
-      }
-    }
-    return n;
-  }
-
-  private Instant lastMessageAtLocked() {
-    long at = -1;
-    for (Connection c : new Connection[] {current, previous}) {
-      if (c != null) {
-        at = Math.max(at, c.counter.lastMessageAtMillis());
-        c.counter.unstamped();
-      }
-    }
-    return at < 0 ? null : Instant.ofEpochMilli(at);
-  }
-
   @Override
   public long sent() {
-    return sent.get();
+    return sender.sent();
   }
 
   @Override

@@ -508,7 +508,10 @@ class FaultMatrixTest {
     Await.until("onClosed for every stream", () -> closed.total() == created.size());
     assertThat(closed.byStream.values()).as("onClosed exactly once per stream").containsOnly(1);
     assertThat(closed.byStream.keySet()).containsExactlyInAnyOrderElementsOf(created);
-    assertHookRanOncePerOpen(listener.count("open"));
+    // a stream closed by another thread while its subscribe hook runs ran the hook without
+    // reaching OPEN: at most one such stream per close call
+    long opens = listener.count("open");
+    assertThat((long) hookCalls.get()).as("hook calls").isBetween(opens, opens + closes.get());
   }
 
   /**
