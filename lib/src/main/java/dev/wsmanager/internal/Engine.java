@@ -336,7 +336,7 @@ public final class Engine {
       }
       threads.join(grace);
       // interrupted at stop(): a callback thread still alive is stuck in user code
-      List<Thread> stuck = callbackThreads.join(System.nanoTime());
+      List<Thread> stuck = callbackThreads.join(System.nanoTime() + 50_000_000L);
       if (!stuck.isEmpty()) {
         log.warn(
             "manager '{}' closed, but {} listener callbacks are still running and ignore interrupts"
