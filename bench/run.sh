@@ -29,8 +29,15 @@ echo "==> open files limit: $(ulimit -n); ephemeral ports: $(cat /proc/sys/net/i
 echo "==> building (-Pbench)"
 JAVA_HOME="$JDK17_HOME" ./mvnw -B -q -Pbench -DskipTests package
 
+# Child JVMs load classes from the jar for the whole run: give this run a copy of its own, so that
+# a rebuild meanwhile does not change the code under measurement.
+jar="bench/target/run-$$.jar"
+cp bench/target/benchmarks.jar "$jar"
+trap 'rm -f "$jar"' EXIT
+
 mkdir -p "$(dirname "$out")"
 echo "==> running scenarios; results go to $out"
-exec "$JDK17_HOME/bin/java" -Xms1g -Xmx4g \
+echo "==> load average at the start: $(cat /proc/loadavg)"
+"$JDK17_HOME/bin/java" -Xms1g -Xmx4g \
   -Dbench.jdk17="$JDK17_HOME" -Dbench.jdk25="$JDK25_HOME" \
-  -jar bench/target/benchmarks.jar --out "$out" --command "$command" "$@"
+  -jar "$jar" --out "$out" --command "$command" "$@"
