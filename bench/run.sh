@@ -4,6 +4,11 @@
 #   bench/run.sh            full run (15–20 minutes on 2 busy cores); writes docs/performance.md
 #   bench/run.sh --quick    short smoke run; writes bench/target/performance-quick.md
 #   bench/run.sh --only 1,4 some scenarios; writes bench/target/performance-partial.md
+#   bench/run.sh --scale    adds scenario 8: 19,000 idle streams in one JVM, an outage, and the
+#                           projection to 100,000 (another 10-20 minutes; JDK 25)
+#
+# Exits with status 1 when a regression gate misses: scenario 1's CPU per message, manager over
+# raw OkHttp, above 1.03 (bench/run.sh --only 1 runs just that).
 #
 # JDK17_HOME and JDK25_HOME choose the JDKs of the idle-footprint runs (scenario 3); the harness
 # itself runs on JDK17_HOME.
