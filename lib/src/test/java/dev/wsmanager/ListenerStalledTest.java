@@ -93,7 +93,7 @@ class ListenerStalledTest {
     ManagedStream s =
         manager.open(
             StreamSpec.builder("queued", peer.url())
-                .pingInterval(Duration.ofMillis(100))
+                .pingInterval(Duration.ofMillis(500))
                 .idleTimeout(Duration.ofMillis(300))
                 .queuedDelivery(3, QueueOverflow.DROP_OLDEST)
                 .listener(listener)
