@@ -113,7 +113,9 @@ class ListenerStalledTest {
     assertThat(listener.texts).hasSize(4).startsWith("tick-1").endsWith("tick-" + sent);
     Await.until("queue drained",
         () -> Scrape.value(registry, "ws_manager_delivery_queue_depth", "") == 0);
-    assertThat(listener.failures).isEmpty();
+    // the feed has stopped, so an idle timeout may follow; nothing blames the listener
+    assertThat(listener.failures)
+        .doesNotContain(FailureReason.LISTENER_STALLED, FailureReason.PING_TIMEOUT);
   }
 
   @Test
