@@ -179,7 +179,7 @@ class HostileClientsTest {
         "name%5B%5D=ws_manager_streams", "debug=text", "debug=openmetrics", "format=JSON&format=",
         "a=b=c", "format=json&limit=1&offset=2147483647", "+", "format=%20json");
     List<String> acceptValues = new ArrayList<>(seeds);
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 1000; i++) {
       StringBuilder value = new StringBuilder();
       int length = random.nextInt(24);
       for (int j = 0; j < length; j++) {
@@ -202,7 +202,7 @@ class HostileClientsTest {
             .as("query %s", query).isIn(200, 400);
       }
       // The same over HTTP, written raw so that no client tidies the values up.
-      for (String accept : acceptValues.subList(0, 300)) {
+      for (String accept : acceptValues.subList(0, 200)) {
         String response = http.raw("GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nAccept: "
             + accept.replace("\r", "").replace("\n", "") + "\r\nConnection: close\r\n\r\n");
         assertThat(response).as("Accept: %s", accept).matches("(?s)HTTP/1\\.1 (200|400|431) .*");
@@ -263,7 +263,8 @@ class HostileClientsTest {
         // the server may stop reading once it has answered
       }
     });
-    String response = new String(s.getInputStream().readAllBytes(), ISO_8859_1);
+    String response = readResponse(s.getInputStream());
+    s.close();
     writing.join();
 
     assertThat(response).startsWith("HTTP/1.1 414 ")
