@@ -24,6 +24,7 @@ import copy
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -189,6 +190,9 @@ def fit_errors(objs):
 
 def main():
     kubectl = os.environ.get("KUBECTL", "kubectl")
+    if not shutil.which(kubectl):
+        print("validate_k8s: kubectl not found (install kubernetes-client or set KUBECTL)", file=sys.stderr)
+        return 2
     validators = load_schemas()
     overlays = sorted(d for d in glob.glob(os.path.join(K8S, "overlays", "*")) if os.path.isdir(d))
     failures = 0
