@@ -103,7 +103,9 @@ final class SampleApp implements AutoCloseable {
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("WS_METRICS_LABELS: " + e.getMessage());
+      // the builder names the bad value: the manager's name or a constant label
+      String variable = e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
+      throw new ConfigException(variable + ": " + e.getMessage());
     }
   }
 
