@@ -5,6 +5,7 @@ import dev.wsmanager.ManagerStats;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
+import dev.wsmanager.StreamState;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Duration;
@@ -49,7 +50,9 @@ public final class Engine {
   final ReconnectPolicy defaultPolicy;
   final Duration closeTimeout;
   final Duration failedRetention;
+  /** The counters of streams without a group. */
   final ManagerMetrics metrics;
+  final MetricsGroups groups;
   final AdmissionLimiter admission;
 
   private final ScheduledExecutorService scheduler;
@@ -79,7 +82,8 @@ public final class Engine {
       InstantSource clock,
       ScheduledExecutorService scheduler,
       DoubleSupplier random,
-      ExecutorService dispatcherExecutor) {}
+      ExecutorService dispatcherExecutor,
+      int maxGroups) {}
 
   public Engine(Config c) {
     this.name = c.name();
@@ -90,12 +94,13 @@ public final class Engine {
     this.failedRetention = c.failedRetention();
     this.registry = c.registry();
     this.admission = new AdmissionLimiter(c.connectsPerSecond(), c.connectBurst());
-    this.metrics =
-        new ManagerMetrics(
+    this.groups =
+        new MetricsGroups(
             Labels.of("manager", name).merge(c.constantLabels()),
             c.perStreamMetrics(),
-            streams::values);
-    RegistryBinding.attach(registry, metrics);
+            c.maxGroups());
+    this.metrics = groups.ungrouped;
+    RegistryBinding.attach(registry, groups);
     if (c.scheduler() != null) {
       this.scheduler = c.scheduler();
       this.ownsScheduler = false;
@@ -155,7 +160,8 @@ public final class Engine {
           "manager '" + name + "' is closed; open streams on a manager that is running");
     }
     ReconnectPolicy policy = spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
-    StreamLoop loop = new StreamLoop(this, spec, policy, clientFor(spec));
+    ManagerMetrics groupMetrics = groups.forGroup(name, spec.group());
+    StreamLoop loop = new StreamLoop(this, spec, policy, clientFor(spec), groupMetrics);
     loop.start(
         () -> {
           if (streams.putIfAbsent(spec.id(), loop) != null) {
@@ -163,7 +169,8 @@ public final class Engine {
                 "a stream with id '" + spec.id() + "' is already open in manager '" + name
                     + "'; close it first or choose another id");
           }
-          metrics.creations.increment();
+          groupMetrics.streams.add(loop);
+          groupMetrics.creations.increment();
         });
     warnIfDispatcherTooSmall();
     return loop;
@@ -221,7 +228,80 @@ public final class Engine {
   }
 
   public ManagerStats stats() {
-    return metrics.stats(running.get());
+    return groups.stats(running.get());
+  }
+
+  public Map<String, ManagerStats> groupStats() {
+    return groups.groupStats(running.get());
+  }
+
+  /**
+   * Reconnects the live stream {@code id} at once.
+   *
+   * @return whether a live stream with that id exists (and is not closing)
+   */
+  public boolean reconnect(String id) {
+    StreamLoop loop = streams.get(id);
+    StreamState before = loop == null ? null : loop.reconnect();
+    if (before == null) {
+      log.info("WSManager admin: reconnect of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id), name);
+      return false;
+    }
+    loop.metrics.adminOperation(ManagerMetrics.AdminOperation.RECONNECT, 1);
+    log.info("WSManager admin: reconnecting stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id), name, before.label());
+    return true;
+  }
+
+  /**
+   * Closes the live stream {@code id}, as {@code ManagedStream.close()} does.
+   *
+   * @return whether a live stream with that id existed and was not already closing
+   */
+  public boolean close(String id) {
+    StreamLoop loop = streams.get(id);
+    StreamState before = loop == null ? null : loop.state();
+    if (before == null || before == StreamState.CLOSING || before == StreamState.CLOSED) {
+      log.info("WSManager admin: close of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id), name);
+      return false;
+    }
+    loop.close();
+    loop.metrics.adminOperation(ManagerMetrics.AdminOperation.CLOSE, 1);
+    log.info("WSManager admin: closed stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id), name, before.label());
+    return true;
+  }
+
+  /**
+   * Closes every live stream that received no message for at least {@code idle}.
+   *
+   * @return the ids of the streams closed, sorted
+   */
+  public List<String> closeIdle(Duration idle) {
+    long now = nowMillis();
+    long limit = idle.toMillis();
+    List<String> closed = new ArrayList<>();
+    for (StreamLoop loop : streams.values()) {
+      StreamState state = loop.state();
+      if (state == StreamState.CLOSING || state == StreamState.CLOSED) {
+        continue;
+      }
+      if (loop.idleMillis(now) >= limit) {
+        loop.close();
+        loop.metrics.adminOperation(ManagerMetrics.AdminOperation.CLOSE_IDLE, 1);
+        closed.add(loop.id());
+      }
+    }
+    closed.sort(null);
+    List<String> printable = new ArrayList<>(closed.size());
+    for (String id : closed) {
+      printable.add(Redaction.printable(id));
+    }
+    log.info("WSManager admin: closed {} streams idle for {} or longer in manager '{}': {}",
+        closed.size(), idle, name, printable);
+    return closed;
   }
 
   public boolean isRunning() {
@@ -258,8 +338,8 @@ public final class Engine {
   }
 
   void removed(StreamLoop loop) {
-    if (metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
-      metrics.cleanups.increment();
+    if (loop.metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
+      loop.metrics.cleanups.increment();
     }
     if (streams.isEmpty()) {
       drainLock.lock();
@@ -312,7 +392,7 @@ public final class Engine {
       client.connectionPool().evictAll();
       awaitQuietly(io, timeout);
     }
-    RegistryBinding.detach(registry, metrics);
+    RegistryBinding.detach(registry, groups);
     log.info("manager '{}' closed", name);
   }
 

@@ -1,6 +1,7 @@
 package dev.wsmanager.internal;
 
 import dev.wsmanager.FailureReason;
+import dev.wsmanager.Heartbeat;
 import dev.wsmanager.ManagedStream;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamListener;
@@ -54,6 +55,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   private final Engine engine;
+  /** The counters of the stream's group. */
+  final ManagerMetrics metrics;
   private final StreamSpec spec;
   private final ReconnectPolicy policy;
   private final OkHttpClient client;
@@ -62,6 +65,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final long idleTimeoutMillis;
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
   private final String logId;
+  /** Per-stream, so the sampling continues across connections; null without an extractor. */
+  private final DelayRecorder delay;
+  private final long createdAtMillis;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
@@ -91,14 +97,36 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean delivering = new AtomicBoolean();
 
-  StreamLoop(Engine engine, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
+  StreamLoop(
+      Engine engine, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client,
+      ManagerMetrics metrics) {
     this.engine = engine;
+    this.metrics = metrics;
     this.spec = spec;
     this.policy = policy;
     this.client = client;
     this.listener = spec.listener();
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
+    this.createdAtMillis = engine.nowMillis();
+    this.delay =
+        spec.eventTime() == null
+            ? null
+            : new DelayRecorder(
+                spec.eventTime(),
+                spec.eventTimeSampling(),
+                engine::nowMillis,
+                new DelayRecorder.Sink() {
+                  @Override
+                  public void delay(long millis) {
+                    metrics.messageDelay(millis);
+                  }
+
+                  @Override
+                  public void error(String what, RuntimeException e) {
+                    listenerError(what, e);
+                  }
+                });
     this.request =
         new Request.Builder().url(httpUrl(spec)).headers(spec.headers()).build();
   }
@@ -120,7 +148,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     lock.lock();
     try {
       publish.run();
-      engine.metrics.stateChanged(null, StreamState.CONNECTING);
+      metrics.stateChanged(null, StreamState.CONNECTING);
       connectNow = scheduleConnectLocked(0);
     } finally {
       lock.unlock();
@@ -184,7 +212,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       c = new Connection(engine.nowNanos());
       current = c;
       attempts++;
-      engine.metrics.attempts.increment();
+      metrics.attempts.increment();
       c.deadline =
           engine.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
       transitionLocked(StreamState.CONNECTING);
@@ -241,6 +269,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       c.open = true;
       openedAtMillis = engine.nowMillis();
       sent.addAndGet(subscribed);
+      if (c.hooks != null) {
+        c.hooks.opened(); // before the state: whoever sees OPEN sees the heartbeat running
+      }
       transitionLocked(StreamState.OPEN);
       emit(() -> listener.onOpen(this), "onOpen");
       if (idleTimeoutMillis > 0) {
@@ -249,8 +280,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       lock.unlock();
     }
-    engine.metrics.sent(subscribed);
-    engine.metrics.connected(Math.max(0, seconds));
+    metrics.sent(subscribed);
+    metrics.connected(Math.max(0, seconds));
     deliver();
   }
 
@@ -270,6 +301,25 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     RECEIVED.setOpaque(this, n);
     if (n >= clockReadAt || stampNext) {
       stampMessageTime(n);
+    }
+  }
+
+  /**
+   * A text message on the current connection: counted, shown to its hooks (none for a stream
+   * without heartbeat or event time: one null check), then to the listener unless it was a
+   * heartbeat reply.
+   */
+  void textReceived(MessageHooks hooks, String text) {
+    messageReceived();
+    if (hooks != null && hooks.consume(text)) {
+      return; // a heartbeat reply
+    }
+    try {
+      listener.onText(this, text);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable t) {
+      listenerError("onText", t);
     }
   }
 
@@ -383,6 +433,21 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         true);
   }
 
+  private void heartbeatTimedOut(Connection c) {
+    if (current != c || !c.open) {
+      return;
+    }
+    metrics.heartbeatTimedOut();
+    disconnected(
+        c,
+        FailureReason.HEARTBEAT_TIMEOUT,
+        new SocketTimeoutException(
+            "no heartbeat reply within " + spec.heartbeat().timeout()),
+        false,
+        0,
+        true);
+  }
+
   private void checkIdle(Connection c) {
     lock.lock();
     try {
@@ -437,14 +502,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       current = null;
-      cancel(c.deadline);
+      stopTimers(c);
       if (state == StreamState.CLOSING) {
         finishLocked();
         finished = true;
       } else {
         Throwable safeCause = scrub(cause);
         if (reason != null) {
-          engine.metrics.failed(reason);
+          metrics.failed(reason);
           lastReason = reason;
           lastError = reason.label() + ": " + safeCause;
           emit(() -> listener.onFailure(this, reason, safeCause), "onFailure");
@@ -460,25 +525,31 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           transitionLocked(StreamState.FAILED);
           FailureReason why = reason != null ? reason : lastReason;
           int failures = consecutiveFailures;
+          String what = fatal ? "no retry (fatal)" : "retry attempts exhausted";
           events.add(
               () ->
                   log.warn(
-                      "stream '{}' ({}) gave up after {} consecutive failures: {}",
-                      logId, spec.redactedUrl(), failures, safeCause.toString()));
+                      "WSManager {}: stream '{}' ({}) gave up after {} consecutive failures,"
+                          + " reason {}: {}",
+                      what, logId, spec.redactedUrl(), failures,
+                      why == null ? "none" : why.label(), safeCause.toString()));
           emit(() -> listener.onGaveUp(this, why, safeCause), "onGaveUp");
         } else {
           long delay = Math.max(
               policy.delayMillis(consecutiveFailures, engine.random.getAsDouble()), retryAfterMillis);
           retries++;
-          engine.metrics.retries.increment();
+          metrics.retries.increment();
           connectNow = scheduleConnectLocked(delay);
           transitionLocked(StreamState.BACKING_OFF);
+          long attempt = attempts + 1;
+          int failures = consecutiveFailures;
           events.add(
               () ->
                   log.info(
-                      "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms",
-                      logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
-                      safeCause, delay));
+                      "WSManager retry: stream '{}' attempt {} in {} ms, reason {}"
+                          + " ({} consecutive), url {}: {}",
+                      logId, attempt, delay, reason == null ? "normal_close" : reason.label(),
+                      failures, spec.redactedUrl(), safeCause));
         }
       }
     } finally {
@@ -514,7 +585,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           return;
         case OPEN:
           closing = current;
-          cancel(closing.deadline);
+          stopTimers(closing);
           Connection c = closing;
           timer = engine.schedule(() -> closeTimedOut(c), engine.closeTimeout.toMillis());
           transitionLocked(StreamState.CLOSING);
@@ -523,7 +594,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           cancelling = current;
           current = null;
           if (cancelling != null) {
-            cancel(cancelling.deadline);
+            stopTimers(cancelling);
           }
           finishLocked();
       }
@@ -542,6 +613,81 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     deliver();
     if (closing == null) {
       engine.removed(this);
+    }
+  }
+
+  /**
+   * An operator's reconnect: drops the open connection (closing it with 1000) or skips the
+   * backoff wait, or revives a {@link StreamState#FAILED} stream with a fresh attempt count, and
+   * connects at once (subject to admission). Not a failure: no failure reason, no retry counted.
+   *
+   * @return the state before, or null if the stream is closing or closed
+   */
+  StreamState reconnect() {
+    Connection dropped = null;
+    boolean connectNow;
+    StreamState before;
+    lock.lock();
+    try {
+      before = state;
+      switch (before) {
+        case CLOSING:
+        case CLOSED:
+          return null;
+        case CONNECTING:
+          return before; // already on its way
+        case OPEN:
+          dropped = current;
+          current = null;
+          stopTimers(dropped);
+          if (engine.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
+            consecutiveFailures = 0;
+          }
+          break;
+        case FAILED:
+          consecutiveFailures = 0;
+          break;
+        default:
+          break;
+      }
+      cancel(timer); // the backoff or the failed-stream retention
+      timer = null;
+      transitionLocked(StreamState.CONNECTING);
+      connectNow = admitLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (dropped != null && dropped.ws != null) {
+      dropped.ws.close(1000, "reconnect requested"); // its events are ignored from now on
+    }
+    deliver();
+    if (connectNow) {
+      connectAdmitted();
+    }
+    return before;
+  }
+
+  /**
+   * How long the stream has received nothing: since its last message, or since it was opened
+   * when it never received one.
+   */
+  long idleMillis(long now) {
+    lock.lock();
+    try {
+      long last = Math.max(createdAtMillis, lastMessageAtMillis);
+      if (unstampedMessages()) {
+        // messages arrived after the last clock read: they count from the first time an
+        // observer saw them (as in checkIdle)
+        long n = received();
+        if (n != idleCheckCount) {
+          idleCheckCount = n;
+          idleCheckAtMillis = now;
+        }
+        last = Math.max(last, idleCheckAtMillis);
+      }
+      return Math.max(0, now - last);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -572,7 +718,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       c = current;
       current = null;
       if (c != null) {
-        cancel(c.deadline);
+        stopTimers(c);
       }
       finishLocked();
     } finally {
@@ -598,7 +744,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return;
     }
     state = to;
-    engine.metrics.stateChanged(from, to);
+    metrics.stateChanged(from, to);
     events.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
     emit(() -> listener.onStateChange(this, from, to), "onStateChange");
   }
@@ -634,7 +780,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   private void listenerError(String callback, Throwable t) {
-    engine.metrics.listenerErrors.increment();
+    metrics.listenerErrors.increment();
     log.warn("stream '{}': listener {} threw; the stream carries on", logId, callback, t);
   }
 
@@ -645,6 +791,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return cause;
     }
     return new IOException(cause.getClass().getSimpleName() + ": " + clean);
+  }
+
+  /** Stops a connection's timers: its connect or idle deadline and its heartbeat. */
+  private static void stopTimers(Connection c) {
+    cancel(c.deadline);
+    if (c.hooks != null) {
+      c.hooks.stop();
+    }
   }
 
   private static void cancel(ScheduledFuture<?> future) {
@@ -694,7 +848,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private boolean countSent(boolean queued) {
     if (queued) {
       sent.incrementAndGet();
-      engine.metrics.sent(1);
+      metrics.sent(1);
     }
     return queued;
   }
@@ -723,7 +877,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           lastMessageAt(),
           received(),
           sent.get(),
-          queuedBytes());
+          queuedBytes(),
+          spec.group());
     } finally {
       lock.unlock();
     }
@@ -756,14 +911,52 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   /** One physical connection attempt; events from a connection that is no longer current are ignored. */
-  private final class Connection extends WebSocketListener {
+  private final class Connection extends WebSocketListener implements HeartbeatMonitor.Host {
     final long startedNanos;
+    /** Heartbeat and delay per text message; null when the stream has neither. */
+    final MessageHooks hooks;
     volatile WebSocket ws;
     volatile boolean open;
     ScheduledFuture<?> deadline; // guarded by lock: connect timeout, then idle check
 
     Connection(long startedNanos) {
       this.startedNanos = startedNanos;
+      Heartbeat hb = spec.heartbeat();
+      this.hooks = MessageHooks.of(hb == null ? null : new HeartbeatMonitor(hb, this), delay);
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+      return engine.schedule(task, delayMillis);
+    }
+
+    @Override
+    public long nowNanos() {
+      return engine.nowNanos();
+    }
+
+    @Override
+    public boolean send(String text) {
+      WebSocket w = ws;
+      if (current != this || !open || w == null) {
+        return false;
+      }
+      return countSent(w.send(text));
+    }
+
+    @Override
+    public void answered(long rttNanos) {
+      metrics.heartbeatAnswered(rttNanos / 1e9);
+    }
+
+    @Override
+    public void timedOut() {
+      heartbeatTimedOut(this);
+    }
+
+    @Override
+    public void error(String what, RuntimeException e) {
+      listenerError(what, e);
     }
 
     void cancel() {
@@ -783,14 +976,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (current != this) {
         return;
       }
-      messageReceived();
-      try {
-        listener.onText(StreamLoop.this, text);
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable t) {
-        listenerError("onText", t);
-      }
+      textReceived(hooks, text);
     }
 
     @Override
