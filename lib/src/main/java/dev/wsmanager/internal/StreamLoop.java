@@ -549,7 +549,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                       "WSManager retry: stream '{}' attempt {} in {} ms, reason {}"
                           + " ({} consecutive), url {}: {}",
                       logId, attempt, delay, reason == null ? "normal_close" : reason.label(),
-                      failures, spec.redactedUrl(), safeCause));
+                      failures, spec.redactedUrl(), safeCause.toString()));
         }
       }
     } finally {
