@@ -68,7 +68,8 @@ public class PerMessageAccountingBenchmark {
                   Clock.systemUTC(),
                   null,
                   () -> 0.5,
-                  null));
+                  null,
+                  1));
       dataPoint =
           Counter.builder()
               .name("bench_messages_received_total")
@@ -92,7 +93,10 @@ public class PerMessageAccountingBenchmark {
     public void setUp(Shared shared) {
       StreamSpec spec =
           StreamSpec.builder("s" + shared.ids.incrementAndGet(), "ws://127.0.0.1:9/").build();
-      loop = new StreamLoop(shared.engine, spec, ReconnectPolicy.defaults(), new OkHttpClient());
+      loop =
+          new StreamLoop(
+              shared.engine, spec, ReconnectPolicy.defaults(), new OkHttpClient(),
+              shared.engine.metrics);
     }
   }
 
