@@ -1,6 +1,8 @@
 package dev.wsmanager.sample;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.wsmanager.EventTime;
+import dev.wsmanager.Heartbeat;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
 import dev.wsmanager.http.MetricsEndpoint;
@@ -37,6 +39,18 @@ final class SampleApp implements AutoCloseable {
   static final List<String> DEMO_SYMBOLS =
       List.of("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT");
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+  /** The demo streams' groups: a label on their series. */
+  static final Map<String, String> DEMO_GROUPS =
+      Map.of("BTCUSDT", "majors", "ETHUSDT", "majors", "SOLUSDT", "alts", "XRPUSDT", "alts",
+          "DOGEUSDT", "alts");
+  /** The demo streams' heartbeat: the demo feed answers {"op":"ping"} with {"op":"pong",...}. */
+  static final Heartbeat DEMO_HEARTBEAT =
+      Heartbeat.builder()
+          .message("{\"op\":\"ping\"}")
+          .reply(text -> text.startsWith("{\"op\":\"pong\""))
+          .interval(Duration.ofSeconds(5))
+          .timeout(Duration.ofSeconds(2))
+          .build();
 
   private final WsManager manager;
   private final HttpServer http;
@@ -109,7 +123,7 @@ final class SampleApp implements AutoCloseable {
   private static WsManager newManager(SampleConfig config, PrometheusRegistry registry) {
     WsManager.Builder builder =
         WsManager.builder().name(config.managerName()).registry(registry)
-            .closeTimeout(CLOSE_TIMEOUT);
+            .closeTimeout(CLOSE_TIMEOUT).jmx(true);
     config.labels().forEach(builder::constantLabel);
     try {
       return builder.build();
@@ -126,7 +140,10 @@ final class SampleApp implements AutoCloseable {
     return labels;
   }
 
-  /** Five demo streams, each subscribing to its own symbol unless a subscribe message is set. */
+  /**
+   * Five demo streams, each subscribing to its own symbol unless a subscribe message is set, in
+   * two groups, with heartbeats and the feed delay read from the ticks' {@code ts}.
+   */
   static List<StreamSpec> demoSpecs(URI feed, String subscribeMessage) {
     List<StreamSpec> specs = new ArrayList<>();
     for (String symbol : DEMO_SYMBOLS) {
@@ -135,6 +152,9 @@ final class SampleApp implements AutoCloseable {
           : "{\"op\":\"subscribe\",\"symbol\":\"" + symbol + "\"}";
       specs.add(StreamSpec.builder(symbol.toLowerCase(Locale.ROOT), feed.toString())
           .subscribe(subscribe)
+          .group(DEMO_GROUPS.get(symbol))
+          .heartbeat(DEMO_HEARTBEAT)
+          .eventTime(EventTime.jsonField("ts"))
           .build());
     }
     return specs;

@@ -22,26 +22,31 @@ import java.util.regex.Pattern;
  *       start the embedded demo feed and manage five streams of it.
  *   <li>{@code WS_SUBSCRIBE_MESSAGE}: text sent on every (re)open of every stream.
  *   <li>{@code WS_METRICS_TOKEN}: a bearer token required to {@code GET} the metrics.
+ *   <li>{@code WS_ADMIN_TOKEN}: a bearer token that turns on the admin routes ({@code POST
+ *       /api/ws/streams/...}) and is required by them; without it they do not exist.
  *   <li>{@code WS_METRICS_LABELS}: constant labels on the manager's series, {@code name=value}
  *       pairs separated by commas, such as {@code track=canary,region=eu}.
  *   <li>{@code WS_MANAGER_NAME}: the manager's name, the {@code manager} label. Default {@code
  *       sample}.
- *   <li>{@code DEMO_CHAOS}: {@code true} makes the demo feed drop connections every few seconds.
+ *   <li>{@code DEMO_CHAOS}: {@code true} makes the demo feed drop connections, delay heartbeat
+ *       replies and skew its clock every few seconds.
  * </ul>
  *
  * @param port the HTTP port, 0 for any free one
  * @param streams the URLs to manage; empty for the demo feed
  * @param subscribeMessage sent on every (re)open, or {@code null}
  * @param metricsToken the bearer token for {@code GET}, or {@code null}
+ * @param adminToken the bearer token of the admin routes, or {@code null} for no admin routes
  * @param labels constant labels, in the order given
  * @param managerName the manager's name
- * @param demoChaos whether the demo feed drops connections
+ * @param demoChaos whether the demo feed misbehaves
  */
 record SampleConfig(
     int port,
     List<URI> streams,
     String subscribeMessage,
     String metricsToken,
+    String adminToken,
     Map<String, String> labels,
     String managerName,
     boolean demoChaos) {
@@ -49,8 +54,8 @@ record SampleConfig(
   static final int DEFAULT_PORT = 3000;
   static final String DEFAULT_MANAGER_NAME = "sample";
   static final Set<String> VARIABLES =
-      Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_METRICS_LABELS",
-          "WS_MANAGER_NAME", "DEMO_CHAOS");
+      Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_ADMIN_TOKEN",
+          "WS_METRICS_LABELS", "WS_MANAGER_NAME", "DEMO_CHAOS");
 
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Pattern MANAGER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -87,7 +92,8 @@ record SampleConfig(
         port(get(env, "PORT")),
         streams(get(env, "WS_STREAMS")),
         get(env, "WS_SUBSCRIBE_MESSAGE"),
-        token(get(env, "WS_METRICS_TOKEN")),
+        token("WS_METRICS_TOKEN", get(env, "WS_METRICS_TOKEN")),
+        token("WS_ADMIN_TOKEN", get(env, "WS_ADMIN_TOKEN")),
         labels(get(env, "WS_METRICS_LABELS")),
         managerName(get(env, "WS_MANAGER_NAME")),
         bool("DEMO_CHAOS", get(env, "DEMO_CHAOS")));
@@ -162,14 +168,14 @@ record SampleConfig(
     return uri;
   }
 
-  private static String token(String value) {
+  private static String token(String name, String value) {
     if (value == null) {
       return null;
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        throw new ConfigException("WS_METRICS_TOKEN must be visible ASCII characters without"
+        throw new ConfigException(name + " must be visible ASCII characters without"
             + " spaces (the value is not shown)");
       }
     }
@@ -237,6 +243,7 @@ record SampleConfig(
   public String toString() {
     return "SampleConfig{port=" + port + ", streams=" + streams.size() + ", subscribe="
         + (subscribeMessage != null) + ", token=" + (metricsToken != null ? "***" : "none")
+        + ", adminToken=" + (adminToken != null ? "***" : "none")
         + ", labels=" + labels + ", managerName=" + managerName + ", demoChaos=" + demoChaos + '}';
   }
 }
