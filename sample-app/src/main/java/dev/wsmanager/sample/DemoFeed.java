@@ -220,10 +220,11 @@ final class DemoFeed implements AutoCloseable {
   }
 
   private void chaos() {
-    WebSocket victim = server.open.stream().findAny().orElse(null);
-    if (victim == null) {
+    java.util.List<WebSocket> open = new java.util.ArrayList<>(server.open);
+    if (open.isEmpty()) {
       return;
     }
+    WebSocket victim = open.get(ThreadLocalRandom.current().nextInt(open.size()));
     Conn state = victim.getAttachment();
     switch (chaosRound.getAndIncrement() % 5) {
       case 0:

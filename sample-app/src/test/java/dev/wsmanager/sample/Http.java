@@ -47,6 +47,22 @@ final class Http {
     return response.body();
   }
 
+  /** The sum of every series of {@code name} (a family name as exposed) in Prometheus text. */
+  static double sum(String text, String name) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
+        .matcher(text);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(2));
+      found = true;
+    }
+    if (!found) {
+      throw new AssertionError("no series " + name + " in:\n" + text);
+    }
+    return sum;
+  }
+
   /** The value of one series in Prometheus text, such as {@code name{manager="x"}}. */
   static double value(String text, String series) {
     Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** The app started in-process on a free port, against the demo feed. */
 class SampleAppTest {
-  private static final String RECEIVED = "ws_manager_messages_received_total{manager=\"sample\"}";
+  private static final String RECEIVED = "ws_manager_messages_received_total";
 
   private SampleApp app;
 
@@ -44,13 +44,27 @@ class SampleAppTest {
     await("five streams are open on both sides",
         () -> app.manager().stats().activeConnections() == 5 && feed.openConnections() == 5);
 
-    double before = Http.value(Http.scrape(port), RECEIVED);
-    await("ticks keep arriving", () -> Http.value(Http.scrape(port), RECEIVED) >= before + 20);
+    double before = Http.sum(Http.scrape(port), RECEIVED);
+    await("ticks keep arriving", () -> Http.sum(Http.scrape(port), RECEIVED) >= before + 20);
+    await("a heartbeat answered",
+        () -> Http.sum(Http.scrape(port), "ws_manager_heartbeats_total") >= 1);
 
     String text = Http.scrape(port);
-    assertThat(Http.value(text, "ws_manager_active_connections{manager=\"sample\"}")).isEqualTo(5);
-    assertThat(Http.value(text, "ws_manager_messages_sent_total{manager=\"sample\"}"))
-        .as("one subscribe message per stream").isEqualTo(5);
+    assertThat(Http.value(text, "ws_manager_active_connections{group=\"majors\",manager=\"sample\"}"))
+        .isEqualTo(2);
+    assertThat(Http.value(text, "ws_manager_active_connections{group=\"alts\",manager=\"sample\"}"))
+        .isEqualTo(3);
+    assertThat(Http.value(text, "ws_manager_active_connections{manager=\"sample\"}")).isZero();
+    assertThat(Http.sum(text, "ws_manager_messages_sent_total"))
+        .as("one subscribe message per stream, and heartbeats").isGreaterThanOrEqualTo(6);
+    assertThat(Http.value(text,
+            "ws_manager_heartbeats_total{group=\"majors\",manager=\"sample\",result=\"timeout\"}"))
+        .as("the demo feed answers every heartbeat without chaos").isZero();
+    assertThat(Http.sum(text, "ws_manager_message_delay_seconds_count"))
+        .as("every tick carries its event time").isGreaterThanOrEqualTo(20);
+    assertThat(Http.value(text, "ws_manager_message_delay_seconds_bucket{group=\"alts\",manager=\"sample\",le=\"1.0\"}"))
+        .as("ticks are stamped a few milliseconds before they are sent, never skewed without chaos")
+        .isEqualTo(Http.value(text, "ws_manager_message_delay_seconds_count{group=\"alts\",manager=\"sample\"}"));
     assertThat(text).contains("jvm_memory_used_bytes{area=\"heap\"}");
     assertThat(app.manager().streams())
         .extracting(StreamSnapshot::id)
