@@ -40,11 +40,7 @@ for selector in 'job="ws-manager-sample"' 'namespace="trading"' 'job=~"my-servic
   "$PROMTOOL" test rules "$dir"/rules-tests/*.yml
 done
 
-if command -v python3 >/dev/null 2>&1; then
-  echo "== python3 ops/check_alert_docs.py"
-  python3 ops/check_alert_docs.py
-else
-  echo "check-rules: python3 not found, skipping the runbook link check" >&2
-fi
+echo "== python3 ops/check_alert_docs.py"
+"$PYTHON" ops/check_alert_docs.py
 
 echo "check-rules: OK"

@@ -189,6 +189,14 @@ def merge(base, over):
     return out
 
 
+FIELD_ORDER = ["unit", "color", "custom", "mappings", "thresholds"]
+
+
+def field_order(item):
+    """fieldConfig.defaults keys in the order Grafana writes them (others after)."""
+    return FIELD_ORDER.index(item[0]) if item[0] in FIELD_ORDER else len(FIELD_ORDER)
+
+
 PANEL_KEYS = {"title", "type", "width", "height", "unit", "thresholds", "stack", "description",
               "targets", "fieldConfig", "options"}
 
@@ -250,12 +258,7 @@ def render_dashboard(selector):
                 custom["fillOpacity"] = 40
                 custom["stacking"] = {"mode": "normal", "group": "A"}
         field = merge(field, p.get("fieldConfig") or {})
-        # key order as Grafana writes it
-        field = {"defaults": dict(sorted(field["defaults"].items(),
-                                         key=lambda kv: ["unit", "color", "custom", "mappings",
-                                                         "thresholds"].index(kv[0])
-                                         if kv[0] in ("unit", "color", "custom", "mappings", "thresholds")
-                                         else 9)),
+        field = {"defaults": dict(sorted(field["defaults"].items(), key=field_order)),
                  "overrides": field.get("overrides", [])}
         targets = []
         for i, t in enumerate(p["targets"]):

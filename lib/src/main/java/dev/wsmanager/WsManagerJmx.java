@@ -194,6 +194,6 @@ final class WsManagerJmx implements WsManagerMXBean {
   }
 
   private static String printable(String s) {
-    return s == null ? "null" : dev.wsmanager.internal.Redaction.printable(s);
+    return Check.printable(s);
   }
 }

@@ -437,8 +437,8 @@ class StreamLifecycleTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> manager.open(spec(peer.url()).build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "a stream with id 's1' is already open in manager 'lifecycle'; close it first or"
-                + " choose another id");
+            "a stream with id 's1' is already open in manager 'lifecycle'; close it first"
+                + " (closeAsync() says when its id is free) or choose another id");
     assertThat(manager.stats().streamCreations()).isEqualTo(1);
   }
 

@@ -203,4 +203,15 @@ final class Support {
     int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
   }
+
+  /** A virtual-thread-per-task executor (JDK 21+), looked up so the harness compiles for 17. */
+  static java.util.concurrent.ExecutorService virtualThreads() {
+    try {
+      return (java.util.concurrent.ExecutorService)
+          java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "virtual threads need JDK 21 or newer; this runtime is Java " + Runtime.version().feature(), e);
+    }
+  }
 }
