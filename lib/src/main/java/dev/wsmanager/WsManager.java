@@ -274,7 +274,8 @@ public final class WsManager implements AutoCloseable {
      * closeIdle as operations) and unregisters it on close. Off by default, as in HikariCP:
      * the operations close streams, and several managers of one name would clash.
      *
-     * @param enabled whether to register the MXBean
+     * @param enabled whether to register the MXBean; {@link #build()} throws {@link
+     *     IllegalStateException} if an MXBean of the same name is registered already
      * @return this builder
      */
     public Builder jmx(boolean enabled) {

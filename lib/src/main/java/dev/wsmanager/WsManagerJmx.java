@@ -38,7 +38,7 @@ final class WsManagerJmx implements WsManagerMXBean {
   /** Fails fast, before the manager starts anything, when the name is taken. */
   static void checkAvailable(String managerName) {
     if (ManagementFactory.getPlatformMBeanServer().isRegistered(objectName(managerName))) {
-      throw new IllegalArgumentException(alreadyRegistered(managerName));
+      throw new IllegalStateException(alreadyRegistered(managerName));
     }
   }
 
@@ -52,7 +52,7 @@ final class WsManagerJmx implements WsManagerMXBean {
     try {
       ManagementFactory.getPlatformMBeanServer().registerMBean(bean, bean.objectName);
     } catch (InstanceAlreadyExistsException e) {
-      throw new IllegalArgumentException(alreadyRegistered(manager.name()), e);
+      throw new IllegalStateException(alreadyRegistered(manager.name()), e);
     } catch (JMException e) {
       throw new IllegalStateException("could not register " + bean.objectName, e);
     }

@@ -91,6 +91,7 @@ class WsManagerMXBeanTest {
   void aSecondManagerOfTheSameNameIsAClearErrorAndJmxIsOptIn() throws Exception {
     try (WsManager first = manager("jmx-dup")) {
       assertThatThrownBy(() -> manager("jmx-dup"))
+          .isInstanceOf(IllegalStateException.class)
           .hasMessage(
               "an MBean named dev.wsmanager:type=WsManager,name=\"jmx-dup\" is already registered;"
                   + " give each manager with jmx(true) a unique name()");

@@ -1,10 +1,12 @@
 package dev.wsmanager.sample;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.wsmanager.EventTime;
 import dev.wsmanager.Heartbeat;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.http.AdminEndpoint;
 import dev.wsmanager.http.MetricsEndpoint;
 import dev.wsmanager.http.MetricsHttpHandler;
 import dev.wsmanager.sample.SampleConfig.ConfigException;
@@ -12,6 +14,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -93,6 +96,12 @@ final class SampleApp implements AutoCloseable {
             + "); set PORT to a free port", e);
       }
       http.createContext(METRICS_PATH, new MetricsHttpHandler(endpoint.build()));
+      if (config.adminToken() != null) {
+        AdminEndpoint admin =
+            AdminEndpoint.builder().manager(manager).adminToken(config.adminToken()).build();
+        http.createContext(AdminEndpoint.PATH_PREFIX, exchange -> serveAdmin(admin, exchange));
+        log.info("admin routes on at {}: WS_ADMIN_TOKEN is set", AdminEndpoint.PATH_PREFIX);
+      }
       http.setExecutor(httpThreads);
       http.start();
       JvmMetrics.builder().constLabels(constLabels(config)).register(registry);
@@ -120,6 +129,26 @@ final class SampleApp implements AutoCloseable {
     }
   }
 
+  /** Answers an admin route on the JDK server: the request's parts in, the response out. */
+  private static void serveAdmin(AdminEndpoint admin, HttpExchange exchange) throws IOException {
+    try (exchange) {
+      MetricsEndpoint.Response r =
+          admin.handle(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getRawPath(),
+              exchange.getRequestURI().getRawQuery(),
+              exchange.getRequestHeaders().getFirst("Authorization"),
+              String.valueOf(exchange.getRemoteAddress()));
+      r.headers().forEach(exchange.getResponseHeaders()::set);
+      exchange.sendResponseHeaders(r.status(), r.bodyLength() == 0 ? -1 : r.bodyLength());
+      if (r.bodyLength() > 0) {
+        try (OutputStream body = exchange.getResponseBody()) {
+          r.writeBody(body);
+        }
+      }
+    }
+  }
+
   private static WsManager newManager(SampleConfig config, PrometheusRegistry registry) {
     WsManager.Builder builder =
         WsManager.builder().name(config.managerName()).registry(registry)
@@ -129,6 +158,9 @@ final class SampleApp implements AutoCloseable {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ConfigException("WS_METRICS_LABELS: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      // the MXBean's name is taken: another manager of this name runs in this JVM
+      throw new ConfigException("WS_MANAGER_NAME: " + e.getMessage());
     }
   }
 

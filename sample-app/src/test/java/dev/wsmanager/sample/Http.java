@@ -39,6 +39,25 @@ final class Http {
     }
   }
 
+  /** A POST to {@code pathAndQuery}, such as an admin route, with optional header pairs. */
+  static HttpResponse<String> post(int port, String pathAndQuery, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+            .timeout(Duration.ofSeconds(10))
+            .POST(BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    try {
+      return CLIENT.send(request.build(), BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   static String scrape(int port, String... headers) {
     HttpResponse<String> response = send("GET", port, null, headers);
     if (response.statusCode() != 200) {

@@ -119,6 +119,33 @@ class SampleAppTest {
   }
 
   @Test
+  void adminRoutesNeedTheAdminTokenAndExistOnlyWithIt() {
+    app = start(Map.of("PORT", "0", "WS_ADMIN_TOKEN", "adm1n", "WS_METRICS_TOKEN", "scrape"));
+    int port = app.port();
+    await("five streams are open", () -> app.manager().stats().activeConnections() == 5);
+
+    String reconnect = "/api/ws/streams/btcusdt/reconnect";
+    assertThat(Http.post(port, reconnect).statusCode()).isEqualTo(401);
+    assertThat(Http.post(port, reconnect, "Authorization", "Bearer scrape").statusCode())
+        .as("the metrics token is not the admin token").isEqualTo(401);
+    var ok = Http.post(port, reconnect, "Authorization", "Bearer adm1n");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body())
+        .isEqualTo("{\"action\":\"reconnect\",\"manager\":\"sample\",\"stream\":\"btcusdt\"}\n");
+    assertThat(Http.post(port, "/api/ws/streams/nope/close", "Authorization", "Bearer adm1n")
+        .statusCode()).isEqualTo(404);
+    assertThat(Http.post(port, "/api/ws/streams/close-idle?for=PT1H", "Authorization",
+        "Bearer adm1n").body()).contains("\"closed\":[]");
+    await("reconnected", () -> app.manager().stats().activeConnections() == 5);
+    assertThat(app.manager().stats().adminOperations()).isEqualTo(1);
+    app.close();
+
+    app = start(Map.of("PORT", "0"));
+    assertThat(Http.post(app.port(), reconnect, "Authorization", "Bearer adm1n").statusCode())
+        .as("no WS_ADMIN_TOKEN, no admin routes").isEqualTo(404);
+  }
+
+  @Test
   void aTakenPortIsReportedAndNothingIsLeftRunning() throws IOException {
     try (ServerSocket taken = new ServerSocket(0)) {
       int port = taken.getLocalPort();
