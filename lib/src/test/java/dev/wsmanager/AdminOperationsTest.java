@@ -61,7 +61,9 @@ class AdminOperationsTest {
     assertThat(stats.retries()).isZero();
     assertThat(stats.connectionAttempts()).isEqualTo(2);
     assertThat(stats.adminOperations()).isEqualTo(1);
-    assertThat(listener.events).containsSubsequence("OPEN->CONNECTING", "CONNECTING->OPEN");
+    Await.until("callbacks delivered", () -> listener.events.contains("CONNECTING->OPEN")
+        && listener.events.lastIndexOf("CONNECTING->OPEN") > listener.events.indexOf("OPEN->CONNECTING")
+        && listener.events.contains("OPEN->CONNECTING"));
     assertThat(MetricsExportTest.scrape(registry))
         .contains("ws_manager_admin_operations_total{manager=\"admin\",operation=\"reconnect\"} 1.0");
   }

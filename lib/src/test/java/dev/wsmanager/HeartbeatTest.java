@@ -98,6 +98,7 @@ class HeartbeatTest {
 
     time.advance(Duration.ofMillis(1));
     assertThat(stream.state()).isEqualTo(StreamState.BACKING_OFF);
+    Await.until("onFailure delivered", () -> !listener.causes.isEmpty());
     assertThat(listener.failures).containsExactly(FailureReason.HEARTBEAT_TIMEOUT);
     assertThat(listener.causes.get(0)).hasMessage("no heartbeat reply within PT5S");
     ManagerStats stats = manager.stats();

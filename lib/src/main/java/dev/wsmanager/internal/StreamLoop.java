@@ -293,6 +293,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (c.hooks != null) {
         c.hooks.opened(); // before the state: whoever sees OPEN sees the heartbeat running
       }
+      metrics.connected(Math.max(0, seconds)); // likewise its handshake time
       transitionLocked(StreamState.OPEN);
       callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
@@ -302,7 +303,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       unlock();
     }
     sender.subscribed(subscribed);
-    metrics.connected(Math.max(0, seconds));
   }
 
   /** The delivery queue is full and its policy is to disconnect. */
