@@ -293,7 +293,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (c.hooks != null) {
         c.hooks.opened(); // before the state: whoever sees OPEN sees the heartbeat running
       }
-      metrics.connected(Math.max(0, seconds)); // likewise its handshake time
+      // counted before the state says OPEN: whoever sees OPEN sees them
+      sender.subscribed(subscribed);
+      metrics.connected(Math.max(0, seconds));
       transitionLocked(StreamState.OPEN);
       callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
@@ -302,7 +304,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       unlock();
     }
-    sender.subscribed(subscribed);
   }
 
   /** The delivery queue is full and its policy is to disconnect. */

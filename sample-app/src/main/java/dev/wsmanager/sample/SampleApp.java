@@ -126,7 +126,9 @@ final class SampleApp implements AutoCloseable {
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("WS_METRICS_LABELS: " + e.getMessage());
+      // the builder names the bad value: the manager's name or a constant label
+      String variable = e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
+      throw new ConfigException(variable + ": " + e.getMessage());
     } catch (IllegalStateException e) {
       // the MXBean's name is taken: another manager of this name runs in this JVM
       throw new ConfigException("WS_MANAGER_NAME: " + e.getMessage());
