@@ -334,9 +334,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     disconnected(c, Disconnect.serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause));
   }
 
-  /** OkHttp finished the close handshake; it closes the socket only after telling us, so we do. */
+  /**
+   * OkHttp finished the close handshake. It closes the socket only after telling us, so a close
+   * we asked for cancels it before the stream counts as closed. Only then: cancelling (a reset)
+   * right after answering a server's close could lose that answer on its way.
+   */
   void closed(Connection c) {
-    c.cancel();
     lock.lock();
     try {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
@@ -347,6 +350,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       unlock();
     }
+    c.cancel();
     ctx.removed(this);
   }
 
