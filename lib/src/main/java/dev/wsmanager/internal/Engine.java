@@ -67,6 +67,7 @@ public final class Engine {
   private final ManagerMetrics metrics;
   private final MetricsGroups groups;
   private final AdmissionLimiter admission;
+  private final ConnectSlots connectSlots;
   private final OwnedThreads threads = new OwnedThreads(); // scheduler and io
   private final OwnedThreads callbackThreads = new OwnedThreads();
   private final CallbackExecutor callbacks;
@@ -101,6 +102,7 @@ public final class Engine {
       boolean perStreamMetrics,
       double connectsPerSecond,
       int connectBurst,
+      int maxConnectingStreams,
       Duration closeTimeout,
       Duration failedRetention,
       InstantSource clock,
@@ -118,6 +120,14 @@ public final class Engine {
     this.failedRetentionMillis = c.failedRetention().toMillis();
     this.registry = c.registry();
     this.admission = new AdmissionLimiter(c.connectsPerSecond(), c.connectBurst());
+    this.connectSlots =
+        new ConnectSlots(
+            c.maxConnectingStreams(),
+            loop -> {
+              if (context.schedule(loop::slotGranted, 0) == null) {
+                throw new IllegalStateException("closing");
+              }
+            });
     ExecutorService virtual = c.virtualThreads() ? VirtualThreads.executor() : null;
     this.groups =
         new MetricsGroups(
@@ -442,6 +452,11 @@ public final class Engine {
     }
   }
 
+  /** Handshakes in flight now (streams holding a connect slot); for tests. */
+  public int connectsInFlight() {
+    return connectSlots.inFlight();
+  }
+
   /** The narrow view of the engine its streams get. */
   private final class Context implements StreamContext {
     @Override
@@ -467,6 +482,16 @@ public final class Engine {
     @Override
     public long reserveAdmissionNanos() {
       return admission.reserve(nowNanos());
+    }
+
+    @Override
+    public boolean acquireConnectSlot(StreamLoop waiter) {
+      return connectSlots.acquireOrWait(waiter);
+    }
+
+    @Override
+    public void releaseConnectSlot() {
+      connectSlots.release();
     }
 
     @Override

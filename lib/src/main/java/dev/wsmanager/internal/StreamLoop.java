@@ -76,6 +76,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private long idleCheckAtMillis = -1;
   private long adminSeenCount; // messages seen by the last closeIdle that found unstamped ones
   private long adminSeenAtMillis = -1;
+  private boolean waitingForSlot; // in line for a handshake slot (ctx.acquireConnectSlot)
   private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
   StreamLoop(
@@ -140,7 +141,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       // looks at the streams, so it either saw this one or this check sees the flag.
       close();
     } else if (connectNow) {
-      connect(true);
+      connect(true, false);
     }
   }
 
@@ -150,7 +151,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
    */
   private boolean scheduleConnectLocked(long delayMillis) {
     if (delayMillis > 0) {
-      timer = ctx.schedule(() -> connect(false), delayMillis);
+      timer = ctx.schedule(() -> connect(false, false), delayMillis);
       return false;
     }
     return admitLocked();
@@ -166,15 +167,29 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     if (waitNanos <= 0) {
       return true;
     }
-    timer = ctx.schedule(() -> connect(true), (waitNanos + 999_999L) / 1_000_000L);
+    timer = ctx.schedule(() -> connect(true, false), (waitNanos + 999_999L) / 1_000_000L);
     return false;
   }
 
-  private void connect(boolean admitted) {
+  /** A handshake slot this stream waited for is its own now (on the scheduler). */
+  void slotGranted() {
+    connect(true, true);
+  }
+
+  /**
+   * Starts an attempt: waits for a stalled callback, then for its admission (unless {@code
+   * admitted}), then for a handshake slot (unless {@code slotHeld}); each wait calls back here.
+   */
+  private void connect(boolean admitted, boolean slotHeld) {
     Connection c;
+    boolean releaseSlot = slotHeld; // given back unless a connection takes it
     lock.lock();
     try {
-      if (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF) {
+      if (slotHeld) {
+        waitingForSlot = false;
+      }
+      if (waitingForSlot
+          || (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF)) {
         return;
       }
       timer = null;
@@ -182,13 +197,21 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (last != null && last.counter.inCallback()) {
         // The last connection's reader is still inside a stalled listener callback: a new reader
         // would call the listener concurrently with it. Wait for it to return.
-        timer = ctx.schedule(() -> connect(admitted), STALLED_RECHECK_MILLIS);
+        timer = ctx.schedule(() -> connect(admitted, false), STALLED_RECHECK_MILLIS);
         return;
       }
       if (!admitted && !admitLocked()) {
         return; // runs again when its slot comes
       }
+      if (!slotHeld && !ctx.acquireConnectSlot(this)) {
+        // in line for a handshake slot: CONNECTING, with no connect timer yet
+        waitingForSlot = true;
+        transitionLocked(StreamState.CONNECTING);
+        return;
+      }
+      releaseSlot = false;
       c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis, this::hooksFor);
+      c.holdsSlot = true;
       connections.start(c);
       attempts++;
       metrics.attempts.increment();
@@ -196,6 +219,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       transitionLocked(StreamState.CONNECTING);
     } finally {
       unlock();
+      if (releaseSlot) {
+        ctx.releaseConnectSlot();
+      }
     }
     WebSocket ws;
     try {
@@ -267,6 +293,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         c.cancel();
         return;
       }
+      releaseSlotLocked(c);
       cancel(c.deadline);
       c.deadline = null;
     } finally {
@@ -345,7 +372,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       finishLocked();
     } finally {
       unlock();
@@ -449,7 +476,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c)) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       stopTimers(c);
       if (state == StreamState.CLOSING) {
         finishLocked();
@@ -467,7 +494,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       ctx.removed(this);
     }
     if (connectNow) {
-      connect(true);
+      connect(true, false);
     }
   }
 
@@ -557,7 +584,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         default:
           Connection connecting = connections.current();
           if (connecting != null) {
-            connections.retire(connecting);
+            retireLocked(connecting);
             stopTimers(connecting);
           }
           finishLocked();
@@ -604,7 +631,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           return before; // already on its way
         case OPEN:
           dropped = connections.current();
-          connections.retire(dropped);
+          retireLocked(dropped);
           stopTimers(dropped);
           if (ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
             consecutiveFailures = 0;
@@ -627,7 +654,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       dropped.ws.close(1000, "reconnect requested"); // its events are ignored from now on
     }
     if (connectNow) {
-      connect(true);
+      connect(true, false);
     }
     return before;
   }
@@ -667,7 +694,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       finishLocked();
     } finally {
       unlock();
@@ -683,7 +710,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (state != StreamState.CLOSED) {
         Connection c = connections.current();
         if (c != null) {
-          connections.retire(c);
+          retireLocked(c);
           stopTimers(c);
         }
         finishLocked();
@@ -714,6 +741,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /** Called by the manager once the stream is removed: its id is free. */
   void removedFromManager() {
     closedFuture.complete(null);
+  }
+
+  /** {@code c}, the current connection, ended: it gives back its handshake slot if it held one. */
+  private void retireLocked(Connection c) {
+    connections.retire(c);
+    releaseSlotLocked(c);
+  }
+
+  private void releaseSlotLocked(Connection c) {
+    if (c.holdsSlot) {
+      c.holdsSlot = false;
+      ctx.releaseConnectSlot();
+    }
   }
 
   private void finishLocked() {
