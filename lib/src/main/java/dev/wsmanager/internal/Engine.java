@@ -5,8 +5,10 @@ import dev.wsmanager.ManagerStats;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
+import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -234,6 +236,18 @@ public final class Engine {
 
   public PrometheusRegistry registry() {
     return registry;
+  }
+
+  public MetricSnapshots metricSnapshots() {
+    return running.get() ? RegistryBinding.collect(List.of(metrics)) : MetricSnapshots.of();
+  }
+
+  public void addHistogramObserver(HistogramObserver observer) {
+    metrics.histogramObservers.add(observer);
+  }
+
+  public void removeHistogramObserver(HistogramObserver observer) {
+    metrics.histogramObservers.remove(observer);
   }
 
   Collection<StreamLoop> loops() {

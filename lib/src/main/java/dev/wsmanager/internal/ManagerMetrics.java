@@ -3,9 +3,13 @@ package dev.wsmanager.internal;
 import dev.wsmanager.FailureReason;
 import dev.wsmanager.ManagerStats;
 import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.HistogramObserver;
+import dev.wsmanager.metrics.MetricNames;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
@@ -44,6 +48,7 @@ public final class ManagerMetrics {
   final AtomicLong hwm = new AtomicLong();
   final LongAdder[] connectBuckets = new LongAdder[CONNECT_BUCKETS.length + 1];
   final DoubleAdder connectSeconds = new DoubleAdder();
+  final List<HistogramObserver> histogramObservers = new CopyOnWriteArrayList<>();
 
   /** Per-stream values the collector exports when per-stream metrics are on. */
   public interface StreamCounters {
@@ -93,6 +98,9 @@ public final class ManagerMetrics {
     }
     connectBuckets[i].increment();
     connectSeconds.add(seconds);
+    for (HistogramObserver observer : histogramObservers) {
+      observer.observe(MetricNames.CONNECT_DURATION, labels, seconds);
+    }
   }
 
   /**

@@ -69,6 +69,11 @@ final class RegistryBinding implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
+    return collect(managers);
+  }
+
+  /** The series of these managers, read from their live counters now. */
+  static MetricSnapshots collect(List<ManagerMetrics> managers) {
     MetricSnapshots.Builder out = MetricSnapshots.builder();
 
     GaugeSnapshot.Builder active =

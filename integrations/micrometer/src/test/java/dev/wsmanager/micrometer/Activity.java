@@ -1,0 +1,24 @@
+package dev.wsmanager.micrometer;
+
+import dev.wsmanager.ManagedStream;
+import dev.wsmanager.StreamSpec;
+import dev.wsmanager.StreamState;
+import dev.wsmanager.WsManager;
+
+/**
+ * The same activity for every comparison: one stream that opens, receives and sends, and one the
+ * server rejects with 404 (a fatal failure), so that every metric has a non-zero series.
+ */
+final class Activity {
+  private Activity() {}
+
+  static void run(WsManager manager, Peer peer) {
+    ManagedStream ok = manager.open(StreamSpec.builder("ok", peer.url("/feed")).build());
+    ManagedStream bad = manager.open(StreamSpec.builder("bad", peer.url("/reject")).build());
+    Await.until("stream 'ok' open", () -> ok.state() == StreamState.OPEN);
+    Await.until("stream 'bad' failed", () -> bad.state() == StreamState.FAILED);
+    Await.until("the greeting", () -> manager.stats().messagesReceived() == 1);
+    ok.send("ping");
+    Await.until("the message sent", () -> manager.stats().messagesSent() == 1);
+  }
+}
