@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Checks that every alert in ws-manager-rules.yml is documented.
 
-For each `- alert: Name` block: labels.severity, annotations summary, description and
+For each alert of ws-manager-rules.yml: labels.severity, annotations summary, description and
 runbook_url must be present; runbook_url must end in docs/runbook.md#<slug> where <slug> is the
 GitHub anchor of a heading in docs/runbook.md whose text is exactly the alert name; and the
-alert must appear in docs/operations.md. Standard library only.
+alert must appear in docs/operations.md. Needs PyYAML (Debian: python3-yaml).
 
     python3 ops/check_alert_docs.py
 """
@@ -12,6 +12,8 @@ alert must appear in docs/operations.md. Standard library only.
 import os
 import re
 import sys
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,36 +25,24 @@ def slug(heading):
     return s.replace(" ", "-")
 
 
-def alert_blocks(text):
-    """Yields (name, block text) for every `- alert:` entry."""
-    matches = list(re.finditer(r"^(\s*)- alert:\s*(\S+)\s*$", text, re.M))
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        # stop at the next list item of the same or a lower indentation
-        rest = text[m.end():end]
-        indent = len(m.group(1))
-        cut = re.search(r"^ {0,%d}- " % indent, rest, re.M)
-        if cut:
-            rest = rest[:cut.start()]
-        yield m.group(2), rest
-
-
 def main():
-    rules = open(os.path.join(ROOT, "ws-manager-rules.yml"), encoding="utf-8").read()
+    with open(os.path.join(ROOT, "ws-manager-rules.yml"), encoding="utf-8") as f:
+        rules = [r for g in yaml.safe_load(f)["groups"] for r in g["rules"] if "alert" in r]
     runbook = open(os.path.join(ROOT, "docs", "runbook.md"), encoding="utf-8").read()
     operations = open(os.path.join(ROOT, "docs", "operations.md"), encoding="utf-8").read()
     headings = {slug(h): h.strip() for h in re.findall(r"^#{1,6}\s+(.+)$", runbook, re.M)}
 
     errors = []
-    names = []
-    for name, block in alert_blocks(rules):
-        names.append(name)
-        for key in ("severity", "summary", "description", "runbook_url"):
-            if not re.search(r"^\s*%s:\s*\S" % key, block, re.M):
+    names = [r["alert"] for r in rules]
+    for r in rules:
+        name = r["alert"]
+        present = {"severity": r.get("labels", {}).get("severity")}
+        present.update({k: r.get("annotations", {}).get(k) for k in ("summary", "description", "runbook_url")})
+        for key, value in present.items():
+            if not str(value or "").strip():
                 errors.append("%s: no %s" % (name, key))
-        m = re.search(r"^\s*runbook_url:\s*(\S+)", block, re.M)
-        if m:
-            url = m.group(1).strip("'\"")
+        url = present["runbook_url"]
+        if url:
             if "docs/runbook.md#" not in url:
                 errors.append("%s: runbook_url %s does not point into docs/runbook.md" % (name, url))
             else:

@@ -4,8 +4,8 @@
     python3 ops/dashboard_queries.py --prometheus http://127.0.0.1:9090 \\
         --dashboard grafana-dashboard.json
 
-Grafana variables are replaced the way the dashboard's defaults ("All") would:
-$job -> ws-manager (change with --job), $instance -> .* , $track -> .* ,
+Grafana variables are replaced the way the dashboard's defaults ("All") would: each
+template variable by its allValue (override with --var NAME=REGEX, e.g. --var job=ws-manager),
 $__rate_interval -> 1m, $__interval -> 15s, $__range -> 1h; ${datasource} does not
 occur in expressions. Each query runs as an instant query (/api/v1/query). The script fails
 (exit 1) if any query does not answer with status "success" or returns no series; panels
@@ -51,9 +51,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prometheus", default="http://127.0.0.1:9090")
     ap.add_argument("--dashboard", default="grafana-dashboard.json")
-    ap.add_argument("--job", default="ws-manager", help="value (regex) for $job")
-    ap.add_argument("--instance", default=".*", help="value (regex) for $instance")
-    ap.add_argument("--track", default=".*", help="value (regex) for $track")
+    ap.add_argument("--var", action="append", default=[], metavar="NAME=REGEX",
+                    help="value for a template variable instead of its allValue (repeatable)")
     ap.add_argument("--rate-interval", default="1m", help="value for $__rate_interval")
     ap.add_argument("--allow-empty", default=None,
                     help="regex of panel titles that may return no series")
@@ -61,9 +60,6 @@ def main():
     args = ap.parse_args()
 
     values = {
-        "job": args.job,
-        "instance": args.instance,
-        "track": args.track,
         "__rate_interval": args.rate_interval,
         "__interval": "15s",
         "__range": "1h",
@@ -75,6 +71,14 @@ def main():
 
     with open(args.dashboard, encoding="utf-8") as f:
         dash = json.load(f)
+    for var in dash.get("templating", {}).get("list", []):
+        if var.get("type") == "query":
+            values[var["name"]] = var.get("allValue") or ".*"
+    for assignment in args.var:
+        name, sep, value = assignment.partition("=")
+        if not sep:
+            ap.error("--var %r: write NAME=REGEX, e.g. --var job=ws-manager" % assignment)
+        values[name] = value
 
     failures = 0
     total = 0

@@ -1,5 +1,6 @@
 package dev.wsmanager;
 
+import java.util.concurrent.CompletionStage;
 import okio.ByteString;
 
 /**
@@ -27,9 +28,12 @@ public interface ManagedStream extends AutoCloseable {
    * Queues a text message on the current connection.
    *
    * @param text the message
-   * @return {@code true} if queued; {@code false} if the stream is not {@link StreamState#OPEN} or
-   *     the connection's outbound queue would exceed the stream's limit. Nothing is buffered for a
-   *     later connection.
+   * @return {@code true} if queued; {@code false} if the stream is not {@link StreamState#OPEN}
+   *     ({@code not_open}), the connection's outbound queue would exceed the stream's limit
+   *     ({@code queue_full}), or the message alone is larger than that limit and can never be sent
+   *     ({@code too_large}, also logged). Each {@code false} is counted by that reason in {@code
+   *     ws_manager_sends_rejected_total}. Nothing is buffered for a later connection.
+   * @throws NullPointerException if {@code text} is null
    */
   boolean send(String text);
 
@@ -37,8 +41,8 @@ public interface ManagedStream extends AutoCloseable {
    * Queues a binary message on the current connection.
    *
    * @param bytes the message
-   * @return {@code true} if queued; {@code false} if the stream is not open or its outbound queue
-   *     is full
+   * @return {@code true} if queued; {@code false} as for {@link #send(String)}
+   * @throws NullPointerException if {@code bytes} is null
    */
   boolean send(ByteString bytes);
 
@@ -58,8 +62,19 @@ public interface ManagedStream extends AutoCloseable {
 
   /**
    * Closes the stream: sends a 1000 close frame, waits up to the manager's close timeout for the
-   * server's reply, then cancels the connection. Idempotent; returns without waiting.
+   * server's reply, then cancels the connection. Idempotent; returns without waiting. The id stays
+   * taken until the stream is {@link StreamState#CLOSED}; use {@link #closeAsync()} to know when.
    */
   @Override
   void close();
+
+  /**
+   * Closes the stream like {@link #close()} and says when it is done.
+   *
+   * @return completes once the stream is {@link StreamState#CLOSED}: its socket is closed and its
+   *     id is free for a new stream. At the latest after the manager's close timeout. Completes
+   *     whether or not the listener's {@code onClosed} has run yet (callbacks are delivered on
+   *     their own thread).
+   */
+  CompletionStage<Void> closeAsync();
 }

@@ -2,7 +2,6 @@ package dev.wsmanager;
 
 import io.github.resilience4j.core.IntervalFunction;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.IntPredicate;
 
 /**
@@ -27,6 +26,11 @@ import java.util.function.IntPredicate;
  * Retry-After}.
  */
 public final class ReconnectPolicy {
+  /** The longest initial delay: 1 hour. */
+  public static final Duration MAX_INITIAL_DELAY = Duration.ofHours(1);
+  /** The longest delay cap and minimum uptime: 1 day. */
+  public static final Duration MAX_DELAY = Duration.ofDays(1);
+
   private static final ReconnectPolicy DEFAULTS = builder().build();
 
   private final Duration initialDelay;
@@ -173,22 +177,23 @@ public final class ReconnectPolicy {
     /**
      * Sets the initial delay.
      *
-     * @param initialDelay the delay before the first reconnect, positive
+     * @param initialDelay the delay before the first reconnect, from 1 ms to {@link
+     *     #MAX_INITIAL_DELAY}
      * @return this builder
      */
     public Builder initialDelay(Duration initialDelay) {
-      this.initialDelay = Objects.requireNonNull(initialDelay, "initialDelay");
+      this.initialDelay = Check.notNull(initialDelay, "initialDelay");
       return this;
     }
 
     /**
      * Sets the max delay.
      *
-     * @param maxDelay the cap on the delay, at least {@code initialDelay}
+     * @param maxDelay the cap on the delay, from {@code initialDelay} to {@link #MAX_DELAY}
      * @return this builder
      */
     public Builder maxDelay(Duration maxDelay) {
-      this.maxDelay = Objects.requireNonNull(maxDelay, "maxDelay");
+      this.maxDelay = Check.notNull(maxDelay, "maxDelay");
       return this;
     }
 
@@ -242,11 +247,12 @@ public final class ReconnectPolicy {
     /**
      * Sets the min uptime.
      *
-     * @param minUptime how long a connection must stay open for the backoff to reset, not negative
+     * @param minUptime how long a connection must stay open for the backoff to reset, from 0 to
+     *     {@link #MAX_DELAY}
      * @return this builder
      */
     public Builder minUptime(Duration minUptime) {
-      this.minUptime = Objects.requireNonNull(minUptime, "minUptime");
+      this.minUptime = Check.notNull(minUptime, "minUptime");
       return this;
     }
 
@@ -257,7 +263,7 @@ public final class ReconnectPolicy {
      * @return this builder
      */
     public Builder fatalHandshakeStatus(IntPredicate fatalStatus) {
-      this.fatalStatus = Objects.requireNonNull(fatalStatus, "fatalStatus");
+      this.fatalStatus = Check.notNull(fatalStatus, "fatalHandshakeStatus(fatalStatus): fatalStatus");
       return this;
     }
 
@@ -268,14 +274,12 @@ public final class ReconnectPolicy {
      * @throws IllegalArgumentException naming the first bad value
      */
     public ReconnectPolicy build() {
-      if (initialDelay.isNegative() || initialDelay.isZero()) {
-        throw new IllegalArgumentException(
-            "initialDelay must be positive, was " + initialDelay);
-      }
+      Check.duration("initialDelay", initialDelay, Duration.ofMillis(1), MAX_INITIAL_DELAY, null);
       if (maxDelay.compareTo(initialDelay) < 0) {
         throw new IllegalArgumentException(
             "maxDelay must be at least initialDelay (" + initialDelay + "), was " + maxDelay);
       }
+      Check.duration("maxDelay", maxDelay, initialDelay, MAX_DELAY, null);
       if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
         throw new IllegalArgumentException(
             "multiplier must be a finite number of at least 1.0, was " + multiplier);
@@ -283,9 +287,7 @@ public final class ReconnectPolicy {
       if (!(jitter >= 0.0 && jitter <= 1.0)) {
         throw new IllegalArgumentException("jitter must be within [0, 1], was " + jitter);
       }
-      if (minUptime.isNegative()) {
-        throw new IllegalArgumentException("minUptime must not be negative, was " + minUptime);
-      }
+      Check.duration("minUptime", minUptime, Duration.ZERO, MAX_DELAY, null);
       return new ReconnectPolicy(this);
     }
   }

@@ -5,13 +5,33 @@ import okio.ByteString;
 /**
  * Receives a stream's events. Every method does nothing by default; override the ones you need.
  *
- * <p>Message callbacks run on the connection's reader thread, in the order the server sent them.
- * Lifecycle callbacks ({@link #onStateChange}, {@link #onOpen}, {@link #onFailure}, {@link
- * #onGaveUp}, {@link #onClosed}) for one stream are delivered in order, one at a time, and never
- * while the manager holds a lock. A callback that throws is logged and counted in {@code
- * ws_manager_listener_errors_total}; the stream carries on.
+ * <h2>Which thread runs what</h2>
+ *
+ * <ul>
+ *   <li><b>Messages</b> ({@link #onText}, {@link #onBinary}) run on the connection's OkHttp reader
+ *       thread, in the order the server sent them, one at a time. While one runs, the connection
+ *       reads nothing, pongs included: a callback that blocks longer than the stream's idle timeout
+ *       or ping interval gets the connection failed as {@link FailureReason#LISTENER_STALLED}, and
+ *       the stream reconnects only after the callback has returned. With {@link
+ *       StreamSpec.Builder#queuedDelivery queued delivery} messages run on the manager's callback
+ *       threads instead, like lifecycle callbacks, and the reader thread never waits for them.
+ *   <li><b>Lifecycle callbacks</b> ({@link #onStateChange}, {@link #onOpen}, {@link #onFailure},
+ *       {@link #onGaveUp}, {@link #onClosed}) run on the manager's callback threads ({@code
+ *       ws-manager-<name>-callback-N}, or virtual threads with {@code virtualThreads(true)}): for one
+ *       stream in the order of its transitions and one at a time, for different streams
+ *       independently. They never run on the manager's timer thread, never on the thread that
+ *       caused them (so {@link ManagedStream#close()} and {@link WsManager#close()} do not wait
+ *       for them) and never while the manager holds a lock. A callback that blocks delays only
+ *       its own stream's later callbacks: no timer, no other stream.
+ * </ul>
+ *
+ * <p>Callbacks are delivered after the fact: by the time {@link #onStateChange} runs the stream may
+ * have moved on; {@link ManagedStream#state()} is the current state. A callback that throws is
+ * logged and counted in {@code ws_manager_listener_errors_total}; the stream carries on.
  *
  * <p>{@link #onGaveUp} and {@link #onClosed} are terminal and each fires at most once per stream.
+ * When the manager closes, callbacks still pending are delivered within its close timeout; a
+ * callback still running after it is interrupted, and callbacks not yet started are dropped.
  */
 public interface StreamListener {
   /** A shared listener that ignores every event. */

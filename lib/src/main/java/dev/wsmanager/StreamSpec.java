@@ -1,14 +1,11 @@
 package dev.wsmanager;
 
-import dev.wsmanager.internal.Redaction;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Supplier;
 import okhttp3.Headers;
 
@@ -32,6 +29,14 @@ public final class StreamSpec {
   public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
   /** OkHttp closes a WebSocket with 1001 when more than this is queued. */
   static final long OKHTTP_MAX_QUEUE_SIZE = 16L * 1024 * 1024;
+  /** The longest connect timeout: 10 minutes. */
+  public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(10);
+  /** The longest ping interval: 1 hour. */
+  public static final Duration MAX_PING_INTERVAL = Duration.ofHours(1);
+  /** The longest idle timeout: 1 day. */
+  public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(1);
+  /** The largest delivery queue: 1,000,000 messages. */
+  public static final int MAX_DELIVERY_QUEUE = 1_000_000;
 
   private final String id;
   private final URI uri;
@@ -44,11 +49,15 @@ public final class StreamSpec {
   private final Duration connectTimeout;
   private final ReconnectPolicy reconnectPolicy;
   private final long maxQueuedBytes;
+  private final int deliveryQueue;
+  private final QueueOverflow overflow;
 
   private StreamSpec(Builder b, URI uri, Headers headers) {
     this.id = b.id;
     this.uri = uri;
-    this.redactedUrl = Redaction.redact(uri);
+    this.redactedUrl = Urls.redact(uri);
+    this.deliveryQueue = b.deliveryQueue;
+    this.overflow = b.overflow;
     this.headers = headers;
     this.subscribe = b.subscribe;
     this.listener = b.listener;
@@ -137,6 +146,20 @@ public final class StreamSpec {
     return maxQueuedBytes;
   }
 
+  /**
+   * The capacity of the stream's delivery queue.
+   *
+   * @return messages the queue holds, 0 for direct delivery on the reader thread (the default)
+   */
+  public int deliveryQueueCapacity() {
+    return deliveryQueue;
+  }
+
+  /** {@return what a full delivery queue does, {@code null} with direct delivery} */
+  public QueueOverflow queueOverflow() {
+    return overflow;
+  }
+
   @Override
   public String toString() {
     return "StreamSpec{id=" + id + ", url=" + redactedUrl + '}';
@@ -154,6 +177,8 @@ public final class StreamSpec {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private ReconnectPolicy reconnectPolicy;
     private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private int deliveryQueue;
+    private QueueOverflow overflow;
 
     private Builder(String id, String url) {
       this.id = id;
@@ -168,7 +193,8 @@ public final class StreamSpec {
      * @return this builder
      */
     public Builder header(String name, String value) {
-      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      Check.notNull(name, "header(name, value): name");
+      headers.put(name, Check.notNull(value, "header '" + name + "': value"));
       return this;
     }
 
@@ -180,6 +206,10 @@ public final class StreamSpec {
      * @return this builder
      */
     public Builder subscribe(String... messages) {
+      Check.notNull(messages, "subscribe(messages): messages");
+      for (int i = 0; i < messages.length; i++) {
+        Check.notNull(messages[i], "subscribe(messages): message " + (i + 1) + " of " + messages.length);
+      }
       List<String> copy = List.of(messages);
       this.subscribe = () -> copy;
       return this;
@@ -194,7 +224,7 @@ public final class StreamSpec {
      * @return this builder
      */
     public Builder subscribe(Supplier<? extends Collection<String>> hook) {
-      this.subscribe = Objects.requireNonNull(hook, "hook");
+      this.subscribe = Check.notNull(hook, "subscribe(hook): hook");
       return this;
     }
 
@@ -205,7 +235,7 @@ public final class StreamSpec {
      * @return this builder
      */
     public Builder listener(StreamListener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      this.listener = Check.notNull(listener, "listener(listener): listener");
       return this;
     }
 
@@ -213,11 +243,11 @@ public final class StreamSpec {
      * Sets the ping interval.
      *
      * @param pingInterval how often to ping; also the pong deadline. {@link Duration#ZERO} turns
-     *     pings off.
+     *     pings off; otherwise from 1 ms to {@link #MAX_PING_INTERVAL}, in whole milliseconds.
      * @return this builder
      */
     public Builder pingInterval(Duration pingInterval) {
-      this.pingInterval = Objects.requireNonNull(pingInterval, "pingInterval");
+      this.pingInterval = Check.notNull(pingInterval, "pingInterval");
       return this;
     }
 
@@ -227,22 +257,26 @@ public final class StreamSpec {
      * @param idleTimeout fail the connection when no message arrives for this long; {@link
      *     Duration#ZERO} (the default) turns idle detection off. A stream receiving thousands of
      *     messages a second that falls silent is failed within one to two timeouts (it does not
-     *     read the clock for every message), any other within one.
+     *     read the clock for every message), any other within one. Otherwise from 1 ms to {@link
+     *     #MAX_IDLE_TIMEOUT}, in whole milliseconds. A connection whose listener is still inside a
+     *     message callback when the timeout passes is failed as {@link
+     *     FailureReason#LISTENER_STALLED}.
      * @return this builder
      */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+      this.idleTimeout = Check.notNull(idleTimeout, "idleTimeout");
       return this;
     }
 
     /**
      * Sets the connect timeout.
      *
-     * @param connectTimeout the most a connection attempt may take, positive
+     * @param connectTimeout the most a connection attempt may take (TCP, TLS and handshake), from
+     *     1 ms to {@link #MAX_CONNECT_TIMEOUT}, in whole milliseconds
      * @return this builder
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+      this.connectTimeout = Check.notNull(connectTimeout, "connectTimeout");
       return this;
     }
 
@@ -253,7 +287,7 @@ public final class StreamSpec {
      * @return this builder
      */
     public Builder reconnectPolicy(ReconnectPolicy reconnectPolicy) {
-      this.reconnectPolicy = Objects.requireNonNull(reconnectPolicy, "reconnectPolicy");
+      this.reconnectPolicy = Check.notNull(reconnectPolicy, "reconnectPolicy");
       return this;
     }
 
@@ -266,6 +300,31 @@ public final class StreamSpec {
      */
     public Builder maxQueuedBytes(long maxQueuedBytes) {
       this.maxQueuedBytes = maxQueuedBytes;
+      return this;
+    }
+
+    /**
+     * Hands messages to the listener from a bounded queue on the manager's callback threads
+     * instead of directly on the connection's reader thread, so a slow listener never stops the
+     * connection from reading (pongs included). Messages keep their order and are delivered one at
+     * a time, interleaved in order with the lifecycle callbacks. The queue's depth is exported as
+     * {@code ws_manager_delivery_queue_depth}, its drops as {@code
+     * ws_manager_messages_dropped_total}. Off by default: direct delivery costs nothing per
+     * message.
+     *
+     * @param capacity the most messages queued, from 1 to {@link #MAX_DELIVERY_QUEUE}
+     * @param overflow what a full queue does with the next message
+     * @return this builder
+     */
+    public Builder queuedDelivery(int capacity, QueueOverflow overflow) {
+      Check.notNull(overflow, "queuedDelivery(capacity, overflow): overflow");
+      if (capacity < 1 || capacity > MAX_DELIVERY_QUEUE) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': queuedDelivery capacity must be from 1 to " + MAX_DELIVERY_QUEUE
+                + ", was " + capacity);
+      }
+      this.deliveryQueue = capacity;
+      this.overflow = overflow;
       return this;
     }
 
@@ -283,13 +342,18 @@ public final class StreamSpec {
         throw new IllegalArgumentException(
             "stream id must be at most 200 characters, was " + id.length());
       }
-      URI uri = parseUrl(id, url);
-      requirePositive("connectTimeout", connectTimeout);
-      requireNotNegative("pingInterval", pingInterval);
-      requireNotNegative("idleTimeout", idleTimeout);
+      URI uri = Urls.parse(id, url);
+      String field = "stream '" + id + "': ";
+      Check.duration(field + "connectTimeout", connectTimeout, Duration.ofMillis(1),
+          MAX_CONNECT_TIMEOUT, null);
+      Check.duration(field + "pingInterval", pingInterval, Duration.ofMillis(1), MAX_PING_INTERVAL,
+          "off");
+      Check.duration(field + "idleTimeout", idleTimeout, Duration.ofMillis(1), MAX_IDLE_TIMEOUT,
+          "off");
       if (maxQueuedBytes < 1 || maxQueuedBytes > OKHTTP_MAX_QUEUE_SIZE) {
         throw new IllegalArgumentException(
-            "maxQueuedBytes must be within [1, " + OKHTTP_MAX_QUEUE_SIZE + "], was " + maxQueuedBytes);
+            field + "maxQueuedBytes must be within [1, " + OKHTTP_MAX_QUEUE_SIZE + "], was "
+                + maxQueuedBytes);
       }
       Headers.Builder h = new Headers.Builder();
       headers.forEach(
@@ -303,45 +367,6 @@ public final class StreamSpec {
             }
           });
       return new StreamSpec(this, uri, h.build());
-    }
-
-    private static URI parseUrl(String id, String url) {
-      if (url == null || url.isBlank()) {
-        throw new IllegalArgumentException("stream '" + id + "': url must not be blank");
-      }
-      URI uri;
-      try {
-        uri = new URI(url);
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException(
-            "stream '" + id + "': url is not a valid URI (" + e.getReason() + " at index "
-                + e.getIndex() + "); expected ws://host[:port]/path or wss://...");
-      }
-      String scheme = uri.getScheme();
-      if (scheme == null
-          || !(scheme.equalsIgnoreCase("ws") || scheme.equalsIgnoreCase("wss"))) {
-        throw new IllegalArgumentException(
-            "stream '" + id + "': url must start with ws:// or wss://, was "
-                + Redaction.redact(uri));
-      }
-      if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException(
-            "stream '" + id + "': url has no host, was " + Redaction.redact(uri)
-                + "; expected ws://host[:port]/path");
-      }
-      return uri;
-    }
-
-    private static void requirePositive(String name, Duration d) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-    }
-
-    private static void requireNotNegative(String name, Duration d) {
-      if (d.isNegative()) {
-        throw new IllegalArgumentException(name + " must not be negative (ZERO turns it off), was " + d);
-      }
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.wsmanager;
 
 import dev.wsmanager.internal.Engine;
-import dev.wsmanager.internal.VirtualThreads;
 import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -41,10 +40,18 @@ import okhttp3.OkHttpClient;
  *
  * <p>Thread-safe. {@link #close()} closes every stream with 1000, waits a bounded time, cancels
  * what is left and leaves no thread, socket or metric series behind.
+ *
+ * <p>Threads: the manager's timers (backoff, connect and idle timeouts, close timeouts) run on one
+ * scheduler thread that never runs user code. Listener callbacks run as described on {@link
+ * StreamListener}.
  */
 public final class WsManager implements AutoCloseable {
   /** The default wait in {@link #close()}: 5 seconds. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** The longest close timeout: 1 hour. */
+  public static final Duration MAX_CLOSE_TIMEOUT = Duration.ofHours(1);
+  /** The longest failed-stream retention: 7 days. */
+  public static final Duration MAX_FAILED_STREAM_RETENTION = Duration.ofDays(7);
 
   private final Engine engine;
   private final Duration closeTimeout;
@@ -74,7 +81,7 @@ public final class WsManager implements AutoCloseable {
    * @throws IllegalStateException if the manager is closed
    */
   public ManagedStream open(StreamSpec spec) {
-    return engine.open(Objects.requireNonNull(spec, "spec"));
+    return engine.open(Check.notNull(spec, "open(spec): spec"));
   }
 
   /**
@@ -169,14 +176,21 @@ public final class WsManager implements AutoCloseable {
   }
 
   /**
-   * Closes every stream with 1000, waits up to {@code timeout} for the servers' replies, cancels
-   * what is left, stops the threads and client the manager created (never ones it was given) and
-   * removes the manager's metric series. Idempotent.
+   * Closes every stream with 1000, waits up to {@code timeout} for the servers' replies and for
+   * pending listener callbacks, cancels what is left, stops the threads and client the manager
+   * created (never ones it was given) and removes the manager's metric series. Idempotent.
    *
-   * @param timeout the longest to wait for streams to close cleanly
+   * <p>When it returns, every socket the manager opened is closed and every thread it created has
+   * ended, with one exception: a listener callback still running after the timeout is interrupted
+   * and given a moment to return; if it ignores that, its thread ends only when it returns (logged
+   * as a WARN). Callbacks not yet started by then are dropped (logged). Returns within {@code
+   * timeout} plus a fraction of a second, whatever the listeners do.
+   *
+   * @param timeout the longest to wait for streams to close cleanly; negative counts as zero,
+   *     longer than {@link #MAX_CLOSE_TIMEOUT} as that
    */
   public void close(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
+    Check.notNull(timeout, "close(timeout): timeout");
     engine.close(timeout.isNegative() ? Duration.ZERO : timeout);
   }
 
@@ -209,9 +223,10 @@ public final class WsManager implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Runs the connections of the client the manager creates on virtual threads (JDK 21 or newer),
-     * so platform threads no longer grow with the number of streams. Ignored when a client is passed
-     * to {@link #okHttpClient}. Off by default.
+     * Runs the connections of the client the manager creates, and the listener callbacks, on
+     * virtual threads (JDK 21 or newer), so platform threads no longer grow with the number of
+     * streams. Connections of a client passed to {@link #okHttpClient} keep that client's threads.
+     * Off by default.
      *
      * @param enabled whether to use virtual threads
      * @return this builder
@@ -243,7 +258,7 @@ public final class WsManager implements AutoCloseable {
      * @return this builder
      */
     public Builder okHttpClient(OkHttpClient client) {
-      this.client = Objects.requireNonNull(client, "client");
+      this.client = Check.notNull(client, "okHttpClient(client): client");
       return this;
     }
 
@@ -254,7 +269,7 @@ public final class WsManager implements AutoCloseable {
      * @return this builder
      */
     public Builder reconnectPolicy(ReconnectPolicy policy) {
-      this.reconnectPolicy = Objects.requireNonNull(policy, "policy");
+      this.reconnectPolicy = Check.notNull(policy, "reconnectPolicy(policy): policy");
       return this;
     }
 
@@ -266,7 +281,7 @@ public final class WsManager implements AutoCloseable {
      * @return this builder
      */
     public Builder registry(PrometheusRegistry registry) {
-      this.registry = Objects.requireNonNull(registry, "registry");
+      this.registry = Check.notNull(registry, "registry(registry): registry");
       return this;
     }
 
@@ -280,7 +295,8 @@ public final class WsManager implements AutoCloseable {
      * @return this builder
      */
     public Builder constantLabel(String name, String value) {
-      constantLabels.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      Check.notNull(name, "constantLabel(name, value): name");
+      constantLabels.put(name, Check.notNull(value, "constantLabel '" + name + "': value"));
       return this;
     }
 
@@ -315,11 +331,12 @@ public final class WsManager implements AutoCloseable {
      * Sets the close timeout.
      *
      * @param timeout how long {@link WsManager#close()} and {@link ManagedStream#close()} wait for
-     *     the server's close reply before cancelling. Default 5 seconds.
+     *     the server's close reply before cancelling, from 0 to {@link #MAX_CLOSE_TIMEOUT}, in
+     *     whole milliseconds. Default 5 seconds.
      * @return this builder
      */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
+      this.closeTimeout = Check.notNull(timeout, "closeTimeout(timeout): timeout");
       return this;
     }
 
@@ -327,45 +344,30 @@ public final class WsManager implements AutoCloseable {
      * Sets the failed stream retention.
      *
      * @param retention how long a {@link StreamState#FAILED} stream stays listed before it is
-     *     cleaned up. Default 10 minutes.
+     *     cleaned up, from 0 to {@link #MAX_FAILED_STREAM_RETENTION}, in whole milliseconds.
+     *     Default 10 minutes.
      * @return this builder
      */
     public Builder failedStreamRetention(Duration retention) {
-      this.failedRetention = Objects.requireNonNull(retention, "retention");
+      this.failedRetention = Check.notNull(retention, "failedStreamRetention(retention): retention");
       return this;
     }
 
-    /**
-     * Sets the clock.
-     *
-     * @param clock the source of time for backoff, timeouts and timestamps; for tests
-     * @return this builder
-     */
-    public Builder clock(InstantSource clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+    /** Test hook, reached from tests only: the source of time for backoff and timeouts. */
+    Builder clock(InstantSource clock) {
+      this.clock = Check.notNull(clock, "clock");
       return this;
     }
 
-    /**
-     * Runs the manager's timers on the caller's scheduler, which the manager never shuts down.
-     * For tests, or to share a scheduler. Without this the manager starts one daemon thread.
-     *
-     * @param scheduler the scheduler
-     * @return this builder
-     */
-    public Builder scheduler(ScheduledExecutorService scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    /** Test hook: runs the manager's timers on this scheduler, which the manager never shuts down. */
+    Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Check.notNull(scheduler, "scheduler");
       return this;
     }
 
-    /**
-     * Sets the random.
-     *
-     * @param random uniform numbers in {@code [0, 1)} for jitter; for tests
-     * @return this builder
-     */
-    public Builder random(DoubleSupplier random) {
-      this.random = Objects.requireNonNull(random, "random");
+    /** Test hook: uniform numbers in {@code [0, 1)} for jitter. */
+    Builder random(DoubleSupplier random) {
+      this.random = Check.notNull(random, "random");
       return this;
     }
 
@@ -398,13 +400,9 @@ public final class WsManager implements AutoCloseable {
       if (connectBurst < 1) {
         throw new IllegalArgumentException("connect burst must be at least 1, was " + connectBurst);
       }
-      if (closeTimeout.isNegative()) {
-        throw new IllegalArgumentException("closeTimeout must not be negative, was " + closeTimeout);
-      }
-      if (failedRetention.isNegative()) {
-        throw new IllegalArgumentException(
-            "failedStreamRetention must not be negative, was " + failedRetention);
-      }
+      Check.duration("closeTimeout", closeTimeout, Duration.ZERO, MAX_CLOSE_TIMEOUT, null);
+      Check.duration("failedStreamRetention", failedRetention, Duration.ZERO,
+          MAX_FAILED_STREAM_RETENTION, null);
       Labels labels = Labels.EMPTY;
       for (Map.Entry<String, String> e : constantLabels.entrySet()) {
         labels = labels.add(e.getKey(), e.getValue());
@@ -425,7 +423,7 @@ public final class WsManager implements AutoCloseable {
                   clock,
                   scheduler,
                   random,
-                  virtualThreads ? VirtualThreads.executor() : null));
+                  virtualThreads));
       return new WsManager(engine, closeTimeout);
     }
   }

@@ -23,7 +23,7 @@ class ManagerScaleAndShutdownTest {
     peer.close();
   }
 
-  private static List<Thread> threadsNamed(String prefix) {
+  static List<Thread> threadsNamed(String prefix) {
     List<Thread> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.isAlive() && t.getName().startsWith(prefix)) {

@@ -82,7 +82,7 @@ class ReconnectPolicyTest {
   void badValuesAreRejectedWithTheFieldAndValue() {
     assertThatThrownBy(() -> ReconnectPolicy.builder().initialDelay(Duration.ZERO).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("initialDelay must be positive, was PT0S");
+        .hasMessage("initialDelay must be from 1ms to 1h, was PT0S");
     assertThatThrownBy(
             () -> ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(5))
                 .maxDelay(Duration.ofSeconds(1)).build())
@@ -96,7 +96,7 @@ class ReconnectPolicyTest {
     assertThatThrownBy(() -> ReconnectPolicy.builder().maxAttempts(0))
         .hasMessage("maxAttempts must be at least 1, was 0; use retryForever() instead");
     assertThatThrownBy(() -> ReconnectPolicy.builder().minUptime(Duration.ofSeconds(-1)).build())
-        .hasMessage("minUptime must not be negative, was PT-1S");
+        .hasMessage("minUptime must be from 0ms to 1d, was PT-1S");
     assertThatThrownBy(() -> policy.delayMillis(0, 0.5))
         .hasMessage("failures must be at least 1, was 0");
   }

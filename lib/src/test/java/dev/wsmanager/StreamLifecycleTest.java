@@ -8,8 +8,10 @@ import dev.wsmanager.testing.RawServer;
 import dev.wsmanager.testing.RecordingListener;
 import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -268,6 +270,50 @@ class StreamLifecycleTest {
   }
 
   @Test
+  void aStalledUpgradeIsEndedByTheConnectTimerWhichClosesItsSocket() throws Exception {
+    // The client sets no OkHttp read timeout: the stream's own timer must end the handshake and
+    // release the socket, or a server that never answers would hold it (and a thread) forever.
+    try (RawServer raw = new RawServer(RawServer.Mode.NEVER_ANSWER)) {
+      ManagedStream stream =
+          manager.open(spec(raw.url()).connectTimeout(Duration.ofSeconds(2)).build());
+      Await.until("accepted", () -> !raw.accepted.isEmpty());
+      time.advance(Duration.ofMillis(1_999));
+      assertThat(stream.state()).isEqualTo(StreamState.CONNECTING);
+      time.advance(Duration.ofMillis(1));
+      assertThat(stream.state()).isEqualTo(StreamState.BACKING_OFF);
+      assertThat(listener.failures).containsExactly(FailureReason.CONNECT_TIMEOUT);
+
+      Socket serverSide = raw.accepted.get(0);
+      serverSide.setSoTimeout((int) Await.DEFAULT.toMillis());
+      InputStream in = serverSide.getInputStream();
+      while (in.read() >= 0) {
+        // the upgrade request, then end of stream once the client has closed its socket
+      }
+      stream.close();
+    }
+  }
+
+  @Test
+  void anOpenConnectionHasNoReadTimeout() {
+    // OkHttp keeps a client's read timeout on the socket after the upgrade and applies it to every
+    // read after a frame's first byte. Pings and the idle timeout are off and the fake clock stands
+    // still, so a frame whose rest never comes could only be ended by such a read timeout (formerly
+    // the connect timeout + 1 s, here 1.1 s).
+    try (RawServer raw = new RawServer(RawServer.Mode.HANDSHAKE_THEN_PARTIAL_FRAME)) {
+      ManagedStream stream =
+          manager.open(spec(raw.url()).connectTimeout(Duration.ofMillis(100)).build());
+      awaitState(stream, StreamState.OPEN);
+      long until = System.nanoTime() + 2_500_000_000L;
+      Await.until(
+          "a failure, or 2.5 s without one",
+          () -> !listener.failures.isEmpty() || System.nanoTime() - until > 0);
+      assertThat(listener.failures).isEmpty();
+      assertThat(stream.state()).isEqualTo(StreamState.OPEN);
+      stream.close();
+    }
+  }
+
+  @Test
   void aPeerThatStopsAnsweringPingsIsDetected() {
     try (RawServer raw = new RawServer(RawServer.Mode.HANDSHAKE_THEN_SILENT)) {
       ManagedStream stream =
@@ -437,8 +483,8 @@ class StreamLifecycleTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> manager.open(spec(peer.url()).build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "a stream with id 's1' is already open in manager 'lifecycle'; close it first or"
-                + " choose another id");
+            "a stream with id 's1' is already open in manager 'lifecycle'; close it first"
+                + " (closeAsync() says when its id is free) or choose another id");
     assertThat(manager.stats().streamCreations()).isEqualTo(1);
   }
 

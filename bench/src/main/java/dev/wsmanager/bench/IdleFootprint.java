@@ -1,7 +1,6 @@
 package dev.wsmanager.bench;
 
 import dev.wsmanager.WsManager;
-import dev.wsmanager.internal.VirtualThreads;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ public final class IdleFootprint {
       }
       held = m;
     } else {
-      ExecutorService executor = virtual ? VirtualThreads.executor() : null;
+      ExecutorService executor = virtual ? Support.virtualThreads() : null;
       OkHttpClient client = Support.rawClient(executor);
       AtomicInteger opened = new AtomicInteger();
       Semaphore inFlight = new Semaphore(500);
@@ -172,7 +171,7 @@ public final class IdleFootprint {
       Support.await(() -> m.stats().activeConnections() == 1, 10_000);
       m.close(Duration.ZERO);
     }
-    OkHttpClient client = Support.rawClient(virtual ? VirtualThreads.executor() : null);
+    OkHttpClient client = Support.rawClient(virtual ? Support.virtualThreads() : null);
     AtomicInteger opened = new AtomicInteger();
     WebSocket ws =
         client.newWebSocket(new Request.Builder().url(url).build(), new Clients.CountingListener(opened));

@@ -20,10 +20,14 @@ import java.util.Locale;
 /**
  * A WebSocket server for the scenarios, run as its own process so that its sockets and CPU time
  * stay out of the client's measurements and file-descriptor limit. One thread, one selector, any
- * number of ports on 127.0.0.1. It completes the handshake and then, by mode:
+ * number of ports on 127.0.0.1 (the {@code flood} mode uses a thread per connection instead). It
+ * completes the handshake and then, by mode:
  *
  * <ul>
- *   <li>{@code flood}: writes pre-encoded 100-byte text frames as fast as the socket takes them;
+ *   <li>{@code flood}: writes pre-encoded 100-byte text frames as fast as the socket takes them,
+ *       1 MiB (10,280 frames) per write call, from a blocking writer thread per connection, so
+ *       that the server is several times faster than any client reading them (its ceiling, read
+ *       by a reader that only discards bytes, is in the report);
  *   <li>{@code drain}: reads and discards everything;
  *   <li>{@code echo}: sends every data frame back, unmasked; answers a close frame and closes;
  *   <li>{@code stall}: never reads again (the client's outbound queue fills);
@@ -59,9 +63,9 @@ public final class LoopbackServer {
     this.floodFrames = mode == Mode.FLOOD ? floodFrames() : null;
   }
 
-  /** 640 text frames of 100 bytes each, encoded once. */
+  /** 10,280 text frames of 100 bytes each (about 1 MiB), encoded once. */
   static ByteBuffer floodFrames() {
-    int frames = 640;
+    int frames = 10_280;
     ByteBuffer b = ByteBuffer.allocateDirect(frames * (2 + FRAME_PAYLOAD));
     byte[] payload = payload(FRAME_PAYLOAD);
     for (int i = 0; i < frames; i++) {
@@ -98,8 +102,14 @@ public final class LoopbackServer {
         ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
       }
       ch.bind(new InetSocketAddress("127.0.0.1", port), 8192);
-      ch.configureBlocking(false);
-      ch.register(server.selector, SelectionKey.OP_ACCEPT);
+      if (mode == Mode.FLOOD) {
+        Thread acceptor = new Thread(() -> server.floodAccept(ch), "flood-accept-" + port);
+        acceptor.setDaemon(true);
+        acceptor.start();
+      } else {
+        ch.configureBlocking(false);
+        ch.register(server.selector, SelectionKey.OP_ACCEPT);
+      }
       ready.append(' ').append(((InetSocketAddress) ch.getLocalAddress()).getPort());
     }
     Thread stdinWatch =
@@ -122,13 +132,55 @@ public final class LoopbackServer {
     server.loop();
   }
 
+  /** Flood mode: a blocking writer thread per connection, writing 1 MiB of frames per call. */
+  private void floodAccept(ServerSocketChannel server) {
+    while (true) {
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (IOException e) {
+        return;
+      }
+      Thread writer =
+          new Thread(
+              () -> {
+                try (ch) {
+                  ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                  ByteBuffer in = ByteBuffer.allocate(4096);
+                  String request = "";
+                  while (!request.contains("\r\n\r\n")) {
+                    if (ch.read(in) < 0) {
+                      return;
+                    }
+                    request = new String(in.array(), 0, in.position(), StandardCharsets.ISO_8859_1);
+                  }
+                  ByteBuffer response = ByteBuffer.wrap(upgradeResponse(request));
+                  while (response.hasRemaining()) {
+                    ch.write(response);
+                  }
+                  ByteBuffer frames = floodFrames.duplicate();
+                  while (true) {
+                    if (!frames.hasRemaining()) {
+                      frames.rewind();
+                    }
+                    ch.write(frames);
+                  }
+                } catch (IOException e) {
+                  // the client went away
+                }
+              },
+              "flood-" + ch.hashCode());
+      writer.setDaemon(true);
+      writer.start();
+    }
+  }
+
   /** Per-connection state. */
   private static final class Conn {
     final SocketChannel ch;
     ByteBuffer in = ByteBuffer.allocate(4096);
     boolean upgraded;
     ByteBuffer pending; // response or echo bytes not yet written
-    ByteBuffer flood;
 
     Conn(SocketChannel ch) {
       this.ch = ch;
@@ -191,9 +243,6 @@ public final class LoopbackServer {
       if (mode != Mode.STALL) {
         ops |= SelectionKey.OP_READ;
       }
-      if (mode == Mode.FLOOD) {
-        c.flood = floodFrames.duplicate();
-      }
       key.interestOps(ops);
       write(key, c);
       return;
@@ -218,18 +267,6 @@ public final class LoopbackServer {
         return;
       }
       c.pending = null;
-    }
-    if (c.flood != null) {
-      // Keep the socket full: write the same pre-encoded frames over and over.
-      for (int i = 0; i < 4; i++) {
-        if (!c.flood.hasRemaining()) {
-          c.flood.rewind();
-        }
-        if (c.ch.write(c.flood) == 0) {
-          return;
-        }
-      }
-      return;
     }
     key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
   }

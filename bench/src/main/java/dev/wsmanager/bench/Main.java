@@ -73,6 +73,10 @@ public final class Main {
       Files.writeString(out, markdown(report, s, command, seconds), StandardCharsets.UTF_8);
       System.out.println("wrote " + out);
     }
+    if (!report.failedGates.isEmpty()) {
+      System.err.println("REGRESSION: " + String.join("; ", report.failedGates));
+      System.exit(1);
+    }
   }
 
   static String markdown(Report report, Settings s, String command, long seconds)

@@ -10,10 +10,20 @@ final class Report {
 
   final List<Row> rows = new ArrayList<>();
   final List<String> sections = new ArrayList<>();
+  /** Regression gates that missed: the run exits non-zero when any did. */
+  final List<String> failedGates = new ArrayList<>();
 
   void row(String scenario, String goal, String measured, boolean pass, String command) {
     rows.add(new Row(scenario, goal, measured, pass, command));
     System.out.printf("%-28s %-44s %-40s %s%n", scenario, goal, measured, pass ? "pass" : "MISS");
+  }
+
+  /** A row whose miss is a regression: the whole run then exits with status 1. */
+  void gate(String scenario, String goal, String measured, boolean pass, String command) {
+    row(scenario, goal, measured, pass, command);
+    if (!pass) {
+      failedGates.add(scenario + ": " + goal + " (measured " + measured + ")");
+    }
   }
 
   void section(String markdown) {

@@ -93,7 +93,9 @@ final class Support {
 
   /**
    * A raw OkHttp client configured the way the manager configures the one it creates: an unbounded
-   * dispatcher (each WebSocket holds a slot for its whole life), no pings, no pooled connections.
+   * dispatcher (each WebSocket holds a slot for its whole life), no pings, no pooled connections,
+   * no read timeout (OkHttp's default of 10 s stays on a WebSocket's socket and costs every read
+   * an Okio {@code AsyncTimeout}; scenario 1 measures that tax).
    */
   static OkHttpClient rawClient(ExecutorService executor) {
     Dispatcher dispatcher = new Dispatcher(executor != null ? executor : platformExecutor("raw-io"));
@@ -102,6 +104,7 @@ final class Support {
     return new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
+        .readTimeout(0, TimeUnit.SECONDS)
         .build();
   }
 
@@ -191,6 +194,22 @@ final class Support {
     return -1;
   }
 
+  /** CPU time (user + system) another process has used so far, from /proc/PID/stat. */
+  static long processCpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // fields 14 and 15 of stat(5), counted from the state field (3) here at index 0
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticks * (1_000_000_000L / CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** USER_HZ: the unit of /proc/PID/stat's CPU times; 100 on every Linux ABI this runs on. */
+  static final long CLOCK_TICKS = 100;
+
   /** CPU time this process has used, all threads. */
   static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
@@ -202,5 +221,16 @@ final class Support {
   static long percentile(long[] sorted, double p) {
     int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  /** A virtual-thread-per-task executor (JDK 21+), looked up so the harness compiles for 17. */
+  static java.util.concurrent.ExecutorService virtualThreads() {
+    try {
+      return (java.util.concurrent.ExecutorService)
+          java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "virtual threads need JDK 21 or newer; this runtime is Java " + Runtime.version().feature(), e);
+    }
   }
 }

@@ -1,16 +1,10 @@
 package dev.wsmanager.internal;
 
-import dev.wsmanager.ReconnectPolicy;
-import dev.wsmanager.StreamSpec;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.OkHttpClient;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,18 +15,17 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Scenario 7: what the manager does per received message ({@code StreamLoop.messageReceived()}, the
- * real method: the stream's own count, from which the manager's total is summed at read time, and
- * its last-message time) against the cheapest Prometheus alternative, a cached labelled {@link
+ * Scenario 7: what the manager does per received message ({@code MessageCounter.increment()}, the
+ * real method: the connection's own count, from which the manager's total is summed at read time,
+ * and its last-message time) against the cheapest Prometheus alternative, a cached labelled {@link
  * CounterDataPoint#inc()}.
  *
- * <p>Two threads, like two connections' reader threads: each has its own stream of one shared
- * manager (and, for the baseline, both increment one shared data point).
+ * <p>Two threads, like two connections' reader threads: each has its own counter (and, for the
+ * baseline, both increment one shared data point).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -42,63 +35,37 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(2)
 public class PerMessageAccountingBenchmark {
 
-  /** One manager and one cached Prometheus data point, shared by both threads. */
+  /** One cached Prometheus data point, shared by both threads. */
   @State(Scope.Benchmark)
   public static class Shared {
-    Engine engine;
     CounterDataPoint dataPoint;
-    final AtomicInteger ids = new AtomicInteger();
 
     @Setup(Level.Trial)
     public void setUp() {
-      PrometheusRegistry registry = new PrometheusRegistry();
-      engine =
-          new Engine(
-              new Engine.Config(
-                  "bench",
-                  new OkHttpClient(),
-                  ReconnectPolicy.defaults(),
-                  registry,
-                  Labels.EMPTY,
-                  false,
-                  100,
-                  10,
-                  Duration.ofSeconds(1),
-                  Duration.ofMinutes(1),
-                  Clock.systemUTC(),
-                  null,
-                  () -> 0.5,
-                  null));
       dataPoint =
           Counter.builder()
               .name("bench_messages_received_total")
               .labelNames("stream")
-              .register(registry)
+              .register(new PrometheusRegistry())
               .labelValues("s");
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-      engine.close(Duration.ZERO);
     }
   }
 
-  /** The stream whose reader thread this benchmark thread plays. */
+  /** The connection whose reader thread this benchmark thread plays: its own counter. */
   @State(Scope.Thread)
   public static class PerThread {
-    StreamLoop loop;
+    MessageCounter counter;
 
     @Setup(Level.Trial)
-    public void setUp(Shared shared) {
-      StreamSpec spec =
-          StreamSpec.builder("s" + shared.ids.incrementAndGet(), "ws://127.0.0.1:9/").build();
-      loop = new StreamLoop(shared.engine, spec, ReconnectPolicy.defaults(), new OkHttpClient());
+    public void setUp() {
+      Clock clock = Clock.systemUTC();
+      counter = new MessageCounter(clock::millis);
     }
   }
 
   @Benchmark
   public void managerPerMessage(PerThread t) {
-    t.loop.messageReceived();
+    t.counter.increment();
   }
 
   @Benchmark

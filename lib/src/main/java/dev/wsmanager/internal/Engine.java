@@ -13,13 +13,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -28,7 +28,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
@@ -40,20 +39,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manager's engine: owns the registry of streams, the scheduler, the OkHttp client it created,
- * the admission limiter and the metrics. {@code dev.wsmanager.WsManager} is its public face.
+ * the callback threads, the admission limiter and the metrics. {@code dev.wsmanager.WsManager} is
+ * its public face; this package is not exported.
+ *
+ * <p>Threads: timers run on one scheduler thread and never call user code; lifecycle callbacks run
+ * on the {@link CallbackExecutor}, one stream's at a time and in order; messages on the OkHttp
+ * reader thread of their connection.
  */
 public final class Engine {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.WsManager");
+  /**
+   * What close() may take beyond its timeout: the last callbacks, interrupting the ones still
+   * running, joining threads.
+   */
+  static final long CLOSE_GRACE_NANOS = 1_000_000_000L;
+  /** How long a callback still running after the close timeout has to return once interrupted. */
+  static final long CALLBACK_GRACE_NANOS = 100_000_000L;
+  /** The longest close() waits, whatever it is asked. */
+  static final Duration MAX_CLOSE_WAIT = Duration.ofHours(1);
 
-  final String name;
-  final InstantSource clock;
-  final DoubleSupplier random;
-  final ReconnectPolicy defaultPolicy;
-  final Duration closeTimeout;
-  final Duration failedRetention;
-  final ManagerMetrics metrics;
-  final AdmissionLimiter admission;
-
+  private final String name;
+  private final InstantSource clock;
+  private final DoubleSupplier random;
+  private final ReconnectPolicy defaultPolicy;
+  private final long closeTimeoutMillis;
+  private final long failedRetentionMillis;
+  private final ManagerMetrics metrics;
+  private final AdmissionLimiter admission;
+  private final OwnedThreads threads = new OwnedThreads(); // scheduler and io
+  private final OwnedThreads callbackThreads = new OwnedThreads();
+  private final CallbackExecutor callbacks;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final OkHttpClient client;
@@ -65,8 +80,16 @@ public final class Engine {
   private final AtomicBoolean dispatcherWarned = new AtomicBoolean();
   private final ReentrantLock drainLock = new ReentrantLock();
   private final Condition drained = drainLock.newCondition();
+  private final StreamContext context = new Context();
 
-  /** Everything the public builder collected, already validated. */
+  /**
+   * Everything the public builder collected, already validated.
+   *
+   * @param clock the source of time; the system clock outside tests
+   * @param scheduler a scheduler to use instead of the engine's own thread; null outside tests
+   * @param random uniform numbers for jitter
+   * @param virtualThreads whether io and callback threads are virtual (JDK 21+)
+   */
   public record Config(
       String name,
       OkHttpClient client,
@@ -81,29 +104,35 @@ public final class Engine {
       InstantSource clock,
       ScheduledExecutorService scheduler,
       DoubleSupplier random,
-      ExecutorService dispatcherExecutor) {}
+      boolean virtualThreads) {}
 
   public Engine(Config c) {
     this.name = c.name();
     this.clock = c.clock();
     this.random = c.random();
     this.defaultPolicy = c.defaultPolicy();
-    this.closeTimeout = c.closeTimeout();
-    this.failedRetention = c.failedRetention();
+    this.closeTimeoutMillis = c.closeTimeout().toMillis();
+    this.failedRetentionMillis = c.failedRetention().toMillis();
     this.registry = c.registry();
     this.admission = new AdmissionLimiter(c.connectsPerSecond(), c.connectBurst());
+    ExecutorService virtual = c.virtualThreads() ? VirtualThreads.executor() : null;
     this.metrics =
         new ManagerMetrics(
             Labels.of("manager", name).merge(c.constantLabels()),
             c.perStreamMetrics(),
             streams::values);
     RegistryBinding.attach(registry, metrics);
+    this.callbacks =
+        c.virtualThreads()
+            ? new CallbackExecutor(VirtualThreads.executor())
+            : CallbackExecutor.platform(
+                callbackThreads.factory("ws-manager-" + name + "-callback"));
     if (c.scheduler() != null) {
       this.scheduler = c.scheduler();
       this.ownsScheduler = false;
     } else {
       ScheduledThreadPoolExecutor owned =
-          new ScheduledThreadPoolExecutor(1, threads("ws-manager-" + name + "-scheduler"));
+          new ScheduledThreadPoolExecutor(1, threads.factory("ws-manager-" + name + "-scheduler"));
       owned.setRemoveOnCancelPolicy(true);
       this.scheduler = owned;
       this.ownsScheduler = true;
@@ -112,9 +141,16 @@ public final class Engine {
       this.client = c.client();
       this.ownsClient = false;
     } else {
-      this.client = createClient(name, c.dispatcherExecutor());
+      this.client =
+          createClient(
+              virtual != null ? virtual : ioThreads(threads.factory("ws-manager-" + name + "-io")));
       this.ownsClient = true;
     }
+  }
+
+  private static ExecutorService ioThreads(ThreadFactory factory) {
+    return new ThreadPoolExecutor(
+        0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), factory);
   }
 
   /**
@@ -122,17 +158,7 @@ public final class Engine {
    * {@code maxRequests} slot for its whole life, so the default limit of 64 would starve the 65th
    * stream.
    */
-  private static OkHttpClient createClient(String name, ExecutorService executor) {
-    ExecutorService ioThreads =
-        executor != null
-            ? executor
-            : new ThreadPoolExecutor(
-                0,
-                Integer.MAX_VALUE,
-                60,
-                TimeUnit.SECONDS,
-                new SynchronousQueue<>(),
-                threads("ws-manager-" + name + "-io"));
+  private static OkHttpClient createClient(ExecutorService ioThreads) {
     Dispatcher dispatcher = new Dispatcher(ioThreads);
     dispatcher.setMaxRequests(Integer.MAX_VALUE);
     dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
@@ -142,28 +168,20 @@ public final class Engine {
         .build();
   }
 
-  static ThreadFactory threads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
   public ManagedStream open(StreamSpec spec) {
     if (!running.get()) {
       throw new IllegalStateException(
           "manager '" + name + "' is closed; open streams on a manager that is running");
     }
     ReconnectPolicy policy = spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
-    StreamLoop loop = new StreamLoop(this, spec, policy, clientFor(spec));
+    StreamLoop loop = new StreamLoop(context, spec, policy, clientFor(spec));
     loop.start(
         () -> {
           if (streams.putIfAbsent(spec.id(), loop) != null) {
             throw new IllegalArgumentException(
                 "a stream with id '" + spec.id() + "' is already open in manager '" + name
-                    + "'; close it first or choose another id");
+                    + "'; close it first (closeAsync() says when its id is free) or choose"
+                    + " another id");
           }
           metrics.creations.increment();
         });
@@ -172,10 +190,12 @@ public final class Engine {
   }
 
   /**
-   * The client for a spec: the base client with the spec's ping interval, and OkHttp's own
-   * connect and read timeouts a little longer than the spec's connect timeout, so that the
-   * manager's timer, not a client default, decides when an attempt has taken too long. Clients
-   * built from one base share its dispatcher and connection pool, so this costs no threads.
+   * The client for a spec: the base client with the spec's ping interval, OkHttp's connect
+   * timeout a little longer than the spec's, so that the manager's timer decides when an attempt
+   * has taken too long, and no read timeout: the loop's connect timer bounds the handshake, pings
+   * and the idle timeout bound an open connection, and a read timeout left on an upgraded socket
+   * costs CPU on every read. Clients built from one base share its dispatcher and connection pool,
+   * so this costs no threads.
    */
   private OkHttpClient clientFor(StreamSpec spec) {
     long ping = spec.pingInterval().toMillis();
@@ -187,7 +207,7 @@ public final class Engine {
                 .newBuilder()
                 .pingInterval(ping, TimeUnit.MILLISECONDS)
                 .connectTimeout(timeout + 1_000, TimeUnit.MILLISECONDS)
-                .readTimeout(timeout + 1_000, TimeUnit.MILLISECONDS)
+                .readTimeout(0, TimeUnit.MILLISECONDS)
                 .build());
   }
 
@@ -250,31 +270,11 @@ public final class Engine {
     metrics.histogramObservers.remove(observer);
   }
 
-  Collection<StreamLoop> loops() {
-    return streams.values();
-  }
-
-  ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-    try {
-      return scheduler.schedule(task, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      return null; // shutting down: the stream is being closed anyway
-    }
-  }
-
-  long nowMillis() {
-    return clock.millis();
-  }
-
-  long nowNanos() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
-
-  void removed(StreamLoop loop) {
+  private void removed(StreamLoop loop) {
     if (metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
       metrics.cleanups.increment();
     }
+    loop.removedFromManager();
     if (streams.isEmpty()) {
       drainLock.lock();
       try {
@@ -286,18 +286,37 @@ public final class Engine {
   }
 
   /**
-   * Closes every stream, waits up to {@code timeout} for the servers to answer, cancels what is
-   * left, stops the threads the engine created and removes the manager's series.
+   * Closes every stream, waits up to {@code timeout} for the servers to answer and for the
+   * listener callbacks to run, cancels what is left, stops the threads the engine created and
+   * removes the manager's series. Returns within the timeout plus {@link #CLOSE_GRACE_NANOS}, and
+   * releases everything even when something on the way throws.
    */
   public void close(Duration timeout) {
     if (!running.compareAndSet(true, false)) {
       return;
     }
-    log.info("closing manager '{}' with {} streams", name, streams.size());
-    for (StreamLoop loop : streams.values()) {
-      loop.close();
+    long start = System.nanoTime();
+    long deadline = start + (timeout.compareTo(MAX_CLOSE_WAIT) > 0 ? MAX_CLOSE_WAIT : timeout).toNanos();
+    try {
+      log.info("closing manager '{}' with {} streams", name, streams.size());
+      for (StreamLoop loop : streams.values()) {
+        loop.close();
+      }
+      awaitDrained(deadline);
+    } finally {
+      try {
+        for (StreamLoop loop : streams.values()) {
+          loop.abort();
+        }
+        // even with no time left, give the last callbacks (onClosed) a moment to run
+        callbacks.awaitIdle(Math.max(deadline, System.nanoTime() + CALLBACK_GRACE_NANOS));
+      } finally {
+        release();
+      }
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+  }
+
+  private void awaitDrained(long deadline) {
     drainLock.lock();
     try {
       while (!streams.isEmpty()) {
@@ -312,32 +331,110 @@ public final class Engine {
     } finally {
       drainLock.unlock();
     }
-    for (StreamLoop loop : streams.values()) {
-      loop.abort();
-    }
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-      awaitQuietly(scheduler, timeout);
-    }
-    if (ownsClient) {
-      ExecutorService io = client.dispatcher().executorService();
-      client.dispatcher().cancelAll();
-      io.shutdown();
-      client.connectionPool().evictAll();
-      awaitQuietly(io, timeout);
-    }
-    RegistryBinding.detach(registry, metrics);
-    log.info("manager '{}' closed", name);
   }
 
-  private static void awaitQuietly(ExecutorService executor, Duration timeout) {
+  /** Stops every thread the engine created and removes its series; each step runs whatever throws. */
+  private void release() {
+    long grace = System.nanoTime() + CLOSE_GRACE_NANOS - CALLBACK_GRACE_NANOS;
     try {
-      if (!executor.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+      callbacks.stop(System.nanoTime() + CALLBACK_GRACE_NANOS);
+      if (ownsScheduler) {
+        scheduler.shutdownNow();
+      }
+      if (ownsClient) {
+        ExecutorService io = client.dispatcher().executorService();
+        client.dispatcher().cancelAll();
+        io.shutdown();
+        client.connectionPool().evictAll();
+        awaitQuietly(io, grace);
+      }
+      threads.join(grace);
+      // interrupted at stop(): a callback thread still alive is stuck in user code
+      List<Thread> stuck = callbackThreads.join(System.nanoTime() + 50_000_000L);
+      if (!stuck.isEmpty()) {
+        log.warn(
+            "manager '{}' closed, but {} listener callbacks are still running and ignore interrupts"
+                + " (thread {}); their threads end when they return",
+            name, stuck.size(), stuck.get(0).getName());
+      }
+    } finally {
+      RegistryBinding.detach(registry, metrics);
+      log.info("manager '{}' closed", name);
+    }
+  }
+
+  private static void awaitQuietly(ExecutorService executor, long deadlineNanos) {
+    try {
+      long left = deadlineNanos - System.nanoTime();
+      if (!executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The narrow view of the engine its streams get. */
+  private final class Context implements StreamContext {
+    @Override
+    public long nowMillis() {
+      return clock.millis();
+    }
+
+    @Override
+    public long nowNanos() {
+      Instant now = clock.instant();
+      return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+      try {
+        return scheduler.schedule(task, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        return null; // shutting down: the stream is being closed anyway
+      }
+    }
+
+    @Override
+    public long reserveAdmissionNanos() {
+      return admission.reserve(nowNanos());
+    }
+
+    @Override
+    public double random() {
+      return random.getAsDouble();
+    }
+
+    @Override
+    public long closeTimeoutMillis() {
+      return closeTimeoutMillis;
+    }
+
+    @Override
+    public long failedRetentionMillis() {
+      return failedRetentionMillis;
+    }
+
+    @Override
+    public ManagerMetrics metrics() {
+      return metrics;
+    }
+
+    @Override
+    public CallbackExecutor callbacks() {
+      return callbacks;
+    }
+
+    @Override
+    public boolean isRunning() {
+      return running.get();
+    }
+
+    @Override
+    public void removed(StreamLoop loop) {
+      Engine.this.removed(loop);
     }
   }
 }

@@ -23,7 +23,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
  * nothing is counted twice. Every update is a lock-free add that allocates nothing; messages
  * received are counted by each stream alone and added up when read.
  */
-public final class ManagerMetrics {
+final class ManagerMetrics {
   /** Upper bounds of the connect-duration histogram, in seconds. */
   static final double[] CONNECT_BUCKETS = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
@@ -43,6 +43,12 @@ public final class ManagerMetrics {
   private long receivedByRemovedStreams; // guarded by this
   final LongAdder sent = new LongAdder();
   final LongAdder listenerErrors = new LongAdder();
+  final LongAdder serverDirectedWaits = new LongAdder();
+  final LongAdder serverDirectedWaitMillis = new LongAdder();
+  final LongAdder[] sendsRejected = new LongAdder[SendRejection.values().length];
+  final LongAdder[] handshakeRejections = new LongAdder[HANDSHAKE_STATUSES.length];
+  final LongAdder messagesDropped = new LongAdder();
+  final AtomicLong deliveryQueueDepth = new AtomicLong();
   final LongAdder[] failures = new LongAdder[REASONS.length];
   final AtomicLongArray states = new AtomicLongArray(STATES.length);
   final AtomicLong hwm = new AtomicLong();
@@ -50,8 +56,24 @@ public final class ManagerMetrics {
   final DoubleAdder connectSeconds = new DoubleAdder();
   final List<HistogramObserver> histogramObservers = new CopyOnWriteArrayList<>();
 
+  /** Why {@code send()} returned false; the {@code reason} label of the rejected sends. */
+  enum SendRejection {
+    NOT_OPEN,
+    QUEUE_FULL,
+    TOO_LARGE;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Values of the {@code status} label of handshake rejections. */
+  static final String[] HANDSHAKE_STATUSES = {
+    "401", "403", "404", "429", "503", "2xx", "3xx", "4xx", "5xx"
+  };
+
   /** Per-stream values the collector exports when per-stream metrics are on. */
-  public interface StreamCounters {
+  interface StreamCounters {
     String id();
 
     long attempts();
@@ -71,6 +93,38 @@ public final class ManagerMetrics {
     }
     for (int i = 0; i < connectBuckets.length; i++) {
       connectBuckets[i] = new LongAdder();
+    }
+    for (int i = 0; i < sendsRejected.length; i++) {
+      sendsRejected[i] = new LongAdder();
+    }
+    for (int i = 0; i < handshakeRejections.length; i++) {
+      handshakeRejections[i] = new LongAdder();
+    }
+  }
+
+  void sendRejected(SendRejection why) {
+    sendsRejected[why.ordinal()].increment();
+  }
+
+  /** A handshake was answered with {@code status}; statuses without a series of their own go by class. */
+  void handshakeRejected(int status) {
+    String label = String.valueOf(status);
+    for (int i = 0; i < 5; i++) {
+      if (HANDSHAKE_STATUSES[i].equals(label)) {
+        handshakeRejections[i].increment();
+        return;
+      }
+    }
+    int cls = Math.max(2, Math.min(5, status / 100));
+    handshakeRejections[5 + cls - 2].increment();
+  }
+
+  /** A reconnect was scheduled; {@code extraMillis} beyond its backoff as the server asked. */
+  void retried(long extraMillis) {
+    retries.increment();
+    if (extraMillis > 0) {
+      serverDirectedWaits.increment();
+      serverDirectedWaitMillis.add(extraMillis);
     }
   }
 

@@ -2,62 +2,23 @@ package dev.wsmanager.internal;
 
 import java.net.URI;
 
-/** Masks the secrets a URL may carry (user info, query values) so it can be logged and exported. */
-public final class Redaction {
+/**
+ * Masks in free text the secrets a stream's URL carries (user info, query values), and keeps
+ * values on one log line. URLs themselves are masked by {@code StreamSpec.redactedUrl()}.
+ */
+final class Redaction {
   /** What replaces a secret. */
-  public static final String MASK = "***";
+  static final String MASK = "***";
   /** Shorter query values are masked in URLs but not searched for in free text. */
   private static final int MIN_SCRUBBED_LENGTH = 4;
 
   private Redaction() {}
 
   /**
-   * Returns {@code scheme://host:port/path?key=***}, with user info replaced by {@value #MASK} and
-   * the fragment dropped.
-   */
-  public static String redact(URI uri) {
-    StringBuilder out = new StringBuilder(64);
-    if (uri.getScheme() != null) {
-      out.append(uri.getScheme()).append("://");
-    }
-    if (uri.getRawUserInfo() != null) {
-      out.append(MASK).append('@');
-    }
-    if (uri.getHost() != null) {
-      out.append(uri.getHost());
-      if (uri.getPort() != -1) {
-        out.append(':').append(uri.getPort());
-      }
-    } else if (uri.getRawAuthority() != null) {
-      String authority = uri.getRawAuthority();
-      int at = authority.lastIndexOf('@');
-      out.append(at >= 0 ? authority.substring(at + 1) : authority);
-    } else if (uri.getRawSchemeSpecificPart() != null && uri.getScheme() == null) {
-      return MASK;
-    }
-    if (uri.getRawPath() != null) {
-      out.append(uri.getRawPath());
-    }
-    String query = uri.getRawQuery();
-    if (query != null) {
-      out.append('?');
-      String[] pairs = query.split("&", -1);
-      for (int i = 0; i < pairs.length; i++) {
-        if (i > 0) {
-          out.append('&');
-        }
-        int eq = pairs[i].indexOf('=');
-        out.append(eq >= 0 ? pairs[i].substring(0, eq + 1) + MASK : pairs[i]);
-      }
-    }
-    return out.toString();
-  }
-
-  /**
    * Replaces in {@code text} every secret that {@code uri} carries: its user info and each query
    * value. For messages that may quote the URL.
    */
-  public static String scrub(String text, URI uri) {
+  static String scrub(String text, URI uri) {
     if (text == null) {
       return null;
     }
@@ -81,11 +42,21 @@ public final class Redaction {
     return result;
   }
 
+  /** {@code cause}, or a copy whose message has {@code uri}'s secrets masked. */
+  static Throwable scrubCause(Throwable cause, URI uri) {
+    String message = cause.getMessage();
+    String clean = scrub(message, uri);
+    if (message == null || message.equals(clean)) {
+      return cause;
+    }
+    return new java.io.IOException(cause.getClass().getSimpleName() + ": " + clean);
+  }
+
   /**
    * Escapes control characters ({@code \n} becomes {@code \\n}, others {@code \\uXXXX}) so a
    * value cannot break a log line in two.
    */
-  public static String printable(String value) {
+  static String printable(String value) {
     StringBuilder out = null;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

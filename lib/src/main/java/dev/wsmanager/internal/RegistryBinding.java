@@ -2,6 +2,7 @@ package dev.wsmanager.internal;
 
 import static dev.wsmanager.metrics.MetricNames.LABEL_REASON;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STATE;
+import static dev.wsmanager.metrics.MetricNames.LABEL_STATUS;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STREAM;
 
 import dev.wsmanager.FailureReason;
@@ -107,6 +108,23 @@ final class RegistryBinding implements MultiCollector {
         counter(MetricNames.MESSAGES_SENT, "WebSocket messages queued for sending");
     CounterSnapshot.Builder listenerErrors =
         counter(MetricNames.LISTENER_ERRORS, "Listener callbacks and subscribe hooks that threw");
+    CounterSnapshot.Builder serverWaits =
+        counter(MetricNames.SERVER_DIRECTED_WAITS,
+            "Reconnects that waited longer than their backoff because the server's Retry-After asked");
+    CounterSnapshot.Builder serverWaitSeconds =
+        counter(MetricNames.SERVER_DIRECTED_WAIT_SECONDS,
+            "Seconds Retry-After added to reconnect delays beyond their backoff");
+    CounterSnapshot.Builder rejections =
+        counter(MetricNames.HANDSHAKE_REJECTIONS,
+            "Handshakes answered with an HTTP status instead of 101, by status");
+    CounterSnapshot.Builder sendsRejected =
+        counter(MetricNames.SENDS_REJECTED, "send() calls that returned false, by reason");
+    CounterSnapshot.Builder dropped =
+        counter(MetricNames.MESSAGES_DROPPED, "Messages a full delivery queue dropped");
+    GaugeSnapshot.Builder queueDepth =
+        GaugeSnapshot.builder()
+            .name(MetricNames.DELIVERY_QUEUE_DEPTH)
+            .help("Messages waiting in the delivery queues of streams with queued delivery");
 
     for (ManagerMetrics m : managers) {
       Labels labels = m.labels;
@@ -125,6 +143,23 @@ final class RegistryBinding implements MultiCollector {
       creations.dataPoint(count(labels, m.creations.sum()));
       cleanups.dataPoint(count(labels, m.cleanups.sum()));
       listenerErrors.dataPoint(count(labels, m.listenerErrors.sum()));
+      serverWaits.dataPoint(count(labels, m.serverDirectedWaits.sum()));
+      serverWaitSeconds.dataPoint(
+          CounterDataPointSnapshot.builder()
+              .labels(labels)
+              .value(m.serverDirectedWaitMillis.sum() / 1000.0)
+              .build());
+      for (int i = 0; i < ManagerMetrics.HANDSHAKE_STATUSES.length; i++) {
+        rejections.dataPoint(
+            count(labels.add(LABEL_STATUS, ManagerMetrics.HANDSHAKE_STATUSES[i]),
+                m.handshakeRejections[i].sum()));
+      }
+      for (ManagerMetrics.SendRejection r : ManagerMetrics.SendRejection.values()) {
+        sendsRejected.dataPoint(
+            count(labels.add(LABEL_REASON, r.label()), m.sendsRejected[r.ordinal()].sum()));
+      }
+      dropped.dataPoint(count(labels, m.messagesDropped.sum()));
+      queueDepth.dataPoint(gauge(labels, m.deliveryQueueDepth.get()));
       if (m.perStream) {
         for (ManagerMetrics.StreamCounters s : m.streams.get()) {
           Labels streamLabels = labels.add(LABEL_STREAM, s.id());
@@ -150,6 +185,12 @@ final class RegistryBinding implements MultiCollector {
         .metricSnapshot(connect.build())
         .metricSnapshot(streams.build())
         .metricSnapshot(listenerErrors.build())
+        .metricSnapshot(serverWaits.build())
+        .metricSnapshot(serverWaitSeconds.build())
+        .metricSnapshot(rejections.build())
+        .metricSnapshot(sendsRejected.build())
+        .metricSnapshot(dropped.build())
+        .metricSnapshot(queueDepth.build())
         .build();
   }
 

@@ -8,52 +8,39 @@ import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.SocketTimeoutException;
 import java.time.Instant;
-import java.util.Date;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.WebSocket;
-import okhttp3.WebSocketListener;
 import okio.ByteString;
-import okio.Utf8;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One stream's loop: owns its state, its current connection and its timers, and decides after
- * every event whether to open, back off or give up (see {@link StreamState} for the machine).
+ * One stream's state machine: owns its state, its connections and its timers, and decides after
+ * every event whether to open, back off or give up (see {@link StreamState}). What it needs from
+ * the manager is a {@link StreamContext}.
  *
- * <p>State changes happen under {@link #lock}; sockets are touched and user callbacks run outside
- * it. Lifecycle callbacks are queued under the lock, so they keep the order of the transitions, and
- * delivered one at a time by whichever thread gets to {@link #deliver()} first.
+ * <p>State changes happen under {@link #lock}; sockets are touched and log lines written after it
+ * is released, and user callbacks are queued under it (so they keep the order of the transitions)
+ * and delivered by {@link SerialCallbacks} on the manager's callback threads. Timers run on the
+ * manager's scheduler and never call user code.
  */
 final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
-  /** The most a {@code Retry-After} header can hold a stream back. */
-  static final long MAX_RETRY_AFTER_MILLIS = 3_600_000L;
-  /** The most messages between two clock reads on a busy stream. */
-  static final int MAX_CLOCK_STRIDE = 64;
+  /** How often a reconnect checks whether the last connection's stalled callback has returned. */
+  static final long STALLED_RECHECK_MILLIS = 100;
 
-  private static final VarHandle RECEIVED;
-
-  static {
-    try {
-      RECEIVED = MethodHandles.lookup().findVarHandle(StreamLoop.class, "received", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  private final Engine engine;
+  private final StreamContext ctx;
   private final StreamSpec spec;
   private final ReconnectPolicy policy;
   private final OkHttpClient client;
@@ -62,11 +49,15 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final long idleTimeoutMillis;
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
   private final String logId;
+  private final SerialCallbacks callbacks;
+  private final MessageDelivery messages;
+  private final Sender sender;
+  private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
   private volatile StreamState state = StreamState.CONNECTING;
-  private volatile Connection current;
+  private final ConnectionHistory connections = new ConnectionHistory();
   private ScheduledFuture<?> timer;
   private int consecutiveFailures;
   private volatile long attempts;
@@ -76,39 +67,28 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private long openedAtMillis = -1;
   private long idleCheckCount; // messages seen by the last idle check that found unstamped ones
   private long idleCheckAtMillis = -1;
+  private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
-  // Per-message bookkeeping, written by the current connection's reader thread only (see
-  // messageReceived), read by any thread.
-  private long received; // through RECEIVED: opaque, so the hot path has no fence
-  private long clockReadAt = 1; // reader thread only: the message count of the next clock read
-  private int clockStride = 1; // reader thread only
-  private volatile long stampedCount; // messages received when lastMessageAtMillis was read
-  private volatile long lastMessageAtMillis = -1;
-  private volatile boolean stampNext; // an observer saw messages newer than the last stamp
-
-  private final AtomicLong sent = new AtomicLong();
-
-  private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean delivering = new AtomicBoolean();
-
-  StreamLoop(Engine engine, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
-    this.engine = engine;
+  StreamLoop(StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
+    this.ctx = ctx;
     this.spec = spec;
     this.policy = policy;
     this.client = client;
     this.listener = spec.listener();
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
-    this.request =
-        new Request.Builder().url(httpUrl(spec)).headers(spec.headers()).build();
-  }
-
-  /** OkHttp takes ws and wss URLs as http and https. */
-  private static String httpUrl(StreamSpec spec) {
-    String url = spec.uri().toString();
-    return url.regionMatches(true, 0, "wss:", 0, 4)
-        ? "https:" + url.substring(4)
-        : "http:" + url.substring(3);
+    ManagerMetrics metrics = ctx.metrics();
+    this.callbacks = new SerialCallbacks(ctx.callbacks(), logId, metrics.listenerErrors::increment);
+    QueuedDelivery queued =
+        spec.deliveryQueueCapacity() == 0
+            ? null
+            : new QueuedDelivery(
+                spec.deliveryQueueCapacity(), spec.queueOverflow(), callbacks, metrics, listener,
+                this);
+    this.messages = new MessageDelivery(listener, this, callbacks, queued);
+    this.sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
+    // OkHttp takes ws: and wss: URLs as http: and https:
+    this.request = new Request.Builder().url(spec.uri().toString()).headers(spec.headers()).build();
   }
 
   /**
@@ -120,17 +100,17 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     lock.lock();
     try {
       publish.run();
-      engine.metrics.stateChanged(null, StreamState.CONNECTING);
+      ctx.metrics().stateChanged(null, StreamState.CONNECTING);
       connectNow = scheduleConnectLocked(0);
     } finally {
       lock.unlock();
     }
-    if (!engine.isRunning()) {
+    if (!ctx.isRunning()) {
       // The manager began closing while this stream was published; it sets its flag before it
       // looks at the streams, so it either saw this one or this check sees the flag.
       close();
     } else if (connectNow) {
-      connectAdmitted();
+      connect(true);
     }
   }
 
@@ -140,7 +120,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
    */
   private boolean scheduleConnectLocked(long delayMillis) {
     if (delayMillis > 0) {
-      timer = engine.schedule(this::connect, delayMillis);
+      timer = ctx.schedule(() -> connect(false), delayMillis);
       return false;
     }
     return admitLocked();
@@ -149,25 +129,15 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /**
    * Reserves an admission slot for now; returns true if the attempt may start at once, or
    * schedules it for its slot. Slots are reserved when an attempt is due, never ahead of time: a
-   * reservation for the end of a long backoff would move the limiter's cursor there and hold back
-   * every other stream's attempt due before it.
+   * reservation for the end of a long backoff would hold back every other stream's earlier one.
    */
   private boolean admitLocked() {
-    long waitNanos = engine.admission.reserve(engine.nowNanos());
+    long waitNanos = ctx.reserveAdmissionNanos();
     if (waitNanos <= 0) {
       return true;
     }
-    timer = engine.schedule(this::connectAdmitted, (waitNanos + 999_999L) / 1_000_000L);
+    timer = ctx.schedule(() -> connect(true), (waitNanos + 999_999L) / 1_000_000L);
     return false;
-  }
-
-  /** A backoff timer fired: the attempt still needs an admission slot. */
-  private void connect() {
-    connect(false);
-  }
-
-  private void connectAdmitted() {
-    connect(true);
   }
 
   private void connect(boolean admitted) {
@@ -178,49 +148,54 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       timer = null;
+      Connection last = connections.previous();
+      if (last != null && last.counter.inCallback()) {
+        // The last connection's reader is still inside a stalled listener callback: a new reader
+        // would call the listener concurrently with it. Wait for it to return.
+        timer = ctx.schedule(() -> connect(admitted), STALLED_RECHECK_MILLIS);
+        return;
+      }
       if (!admitted && !admitLocked()) {
         return; // runs again when its slot comes
       }
-      c = new Connection(engine.nowNanos());
-      current = c;
+      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis);
+      connections.start(c);
       attempts++;
-      engine.metrics.attempts.increment();
-      c.deadline =
-          engine.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
+      ctx.metrics().attempts.increment();
+      c.deadline = ctx.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
       transitionLocked(StreamState.CONNECTING);
     } finally {
-      lock.unlock();
+      unlock();
     }
-    deliver();
     WebSocket ws;
     try {
       ws = client.newWebSocket(request, c);
     } catch (RuntimeException e) {
-      disconnected(c, FailureReason.CONNECT_ERROR, e, false, 0, false);
+      disconnected(c, Disconnect.failed(FailureReason.CONNECT_ERROR, e));
       return;
     }
     c.ws = ws;
-    if (current != c) {
+    if (!isCurrent(c)) {
       ws.cancel(); // closed or timed out while newWebSocket ran
     }
   }
 
-  private void opened(Connection c, WebSocket ws) {
+  boolean isCurrent(Connection c) {
+    return connections.current() == c;
+  }
+
+  void opened(Connection c, WebSocket ws) {
     c.ws = ws;
-    boolean stale;
     lock.lock();
     try {
-      stale = current != c;
-      if (!stale) {
-        cancel(c.deadline);
-        c.deadline = null;
+      if (!isCurrent(c)) {
+        c.cancel();
+        return;
       }
+      cancel(c.deadline);
+      c.deadline = null;
     } finally {
       lock.unlock();
-    }
-    if (stale) {
-      ws.cancel();
-      return;
     }
     int subscribed = 0;
     try {
@@ -230,74 +205,44 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         }
       }
     } catch (RuntimeException e) {
-      listenerError("subscribe hook", e);
+      callbacks.threw("subscribe hook", e);
     }
-    double seconds = (engine.nowNanos() - c.startedNanos) / 1e9;
+    double seconds = (ctx.nowNanos() - c.startedNanos) / 1e9;
     lock.lock();
     try {
-      if (current != c) {
+      if (!isCurrent(c)) {
         return;
       }
       c.open = true;
-      openedAtMillis = engine.nowMillis();
-      sent.addAndGet(subscribed);
+      openedAtMillis = ctx.nowMillis();
       transitionLocked(StreamState.OPEN);
-      emit(() -> listener.onOpen(this), "onOpen");
+      callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
-        c.deadline = engine.schedule(() -> checkIdle(c), idleTimeoutMillis);
+        c.deadline = ctx.schedule(() -> checkIdle(c), idleTimeoutMillis);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
-    engine.metrics.sent(subscribed);
-    engine.metrics.connected(Math.max(0, seconds));
-    deliver();
+    sender.subscribed(subscribed);
+    ctx.metrics().connected(Math.max(0, seconds));
   }
 
-  /**
-   * Counts a message; the hot path. One reader thread per connection and one current connection
-   * per stream, so the count has a single writer and needs no atomic update; the manager's total
-   * is the sum of its streams' counts ({@link ManagerMetrics#received()}).
-   *
-   * <p>Reading the clock costs more than the rest together (~25 ns on a VM), so a busy stream does
-   * not read it for every message: while consecutive reads land within a millisecond of each other
-   * the stride doubles, up to every {@value #MAX_CLOCK_STRIDE}th message; a quieter stream reads it
-   * for every message. Messages counted after the last read are "unstamped"; an observer that sees
-   * them ({@link #checkIdle}, {@link #snapshot}) asks for the next message to be stamped.
-   */
-  void messageReceived() {
-    long n = received + 1;
-    RECEIVED.setOpaque(this, n);
-    if (n >= clockReadAt || stampNext) {
-      stampMessageTime(n);
-    }
+  /** The delivery queue is full and its policy is to disconnect. */
+  void overflowed(Connection c) {
+    disconnected(
+        c,
+        Disconnect.failed(
+            FailureReason.LISTENER_STALLED,
+            new IOException(
+                "delivery queue full (" + spec.deliveryQueueCapacity() + " messages): the listener"
+                    + " falls behind the stream")));
   }
 
-  private void stampMessageTime(long n) {
-    long now = engine.nowMillis();
-    clockStride = now - lastMessageAtMillis <= 1 ? Math.min(clockStride * 2, MAX_CLOCK_STRIDE) : 1;
-    clockReadAt = n + clockStride;
-    stampedCount = n;
-    lastMessageAtMillis = now;
-    if (stampNext) {
-      stampNext = false;
-    }
-  }
-
-  /** Whether messages arrived after the last clock read; if so, the next one reads the clock. */
-  private boolean unstampedMessages() {
-    if (received() != stampedCount) {
-      stampNext = true;
-      return true;
-    }
-    return false;
-  }
-
-  private void serverClosing(Connection c, WebSocket ws, int code, String reason) {
+  void serverClosing(Connection c, WebSocket ws, int code, String reason) {
     ws.close(1000, null);
     lock.lock();
     try {
-      if (current != c || state == StreamState.CLOSING) {
+      if (!isCurrent(c) || state == StreamState.CLOSING) {
         return; // stale, or the server's answer to our own close: onClosed finishes
       }
     } finally {
@@ -307,95 +252,62 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         new IOException(
             "server closed the connection with " + code + (reason.isEmpty() ? "" : " (" + reason + ")"));
     boolean normal = code == 1000 || code == 1001;
-    disconnected(c, normal ? null : FailureReason.CLOSED_BY_SERVER, cause, false, 0, false);
+    disconnected(c, Disconnect.serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause));
   }
 
-  private void closed(Connection c) {
+  /** OkHttp finished the close handshake; it closes the socket only after telling us, so we do. */
+  void closed(Connection c) {
+    c.cancel();
     lock.lock();
     try {
-      if (current != c || state != StreamState.CLOSING) {
+      if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      current = null;
+      connections.retire(c);
       finishLocked();
     } finally {
-      lock.unlock();
+      unlock();
     }
-    deliver();
-    engine.removed(this);
+    ctx.removed(this);
   }
 
-  private void failed(Connection c, Throwable t, Response response) {
-    if (current != c) {
+  void failed(Connection c, Throwable t, Response response) {
+    if (!isCurrent(c)) {
       return;
     }
     if (response != null) {
-      int code = response.code();
-      long retryAfter = 0;
-      if (code == 429 || code == 503) {
-        retryAfter = retryAfterMillis(response);
-      }
-      IOException cause = new IOException("handshake rejected with HTTP " + code);
-      disconnected(c, FailureReason.HANDSHAKE_REJECTED, cause, policy.isFatal(code), retryAfter, false);
-      return;
+      ctx.metrics().handshakeRejected(response.code());
     }
-    FailureReason reason;
-    if (!c.open) {
-      reason =
-          t instanceof SocketTimeoutException
-              ? FailureReason.CONNECT_TIMEOUT
-              : FailureReason.CONNECT_ERROR;
-    } else if (t instanceof SocketTimeoutException
-        && t.getMessage() != null
-        && t.getMessage().contains("ping")) {
-      reason = FailureReason.PING_TIMEOUT;
-    } else {
-      reason = FailureReason.CONNECTION_LOST;
-    }
-    disconnected(c, reason, t, false, 0, false);
-  }
-
-  private long retryAfterMillis(Response response) {
-    String value = response.header("Retry-After");
-    if (value == null) {
-      return 0;
-    }
-    long millis;
-    try {
-      millis = Long.parseLong(value.trim()) * 1000L;
-    } catch (NumberFormatException e) {
-      Date date = response.headers().getDate("Retry-After");
-      millis = date == null ? 0 : date.getTime() - engine.nowMillis();
-    }
-    return Math.max(0, Math.min(millis, MAX_RETRY_AFTER_MILLIS));
+    disconnected(
+        c,
+        FailureClassifier.classify(
+            t, response, c.open, c.counter.inCallback(), policy, ctx.nowMillis(), logId));
   }
 
   private void connectTimedOut(Connection c) {
-    if (current != c || c.open) {
+    if (!isCurrent(c) || c.open) {
       return;
     }
     disconnected(
         c,
-        FailureReason.CONNECT_TIMEOUT,
-        new SocketTimeoutException("handshake did not complete within " + spec.connectTimeout()),
-        false,
-        0,
-        true);
+        Disconnect.timedOut(
+            FailureReason.CONNECT_TIMEOUT,
+            new SocketTimeoutException("handshake did not complete within " + spec.connectTimeout())));
   }
 
   private void checkIdle(Connection c) {
     lock.lock();
     try {
-      if (current != c || state != StreamState.OPEN) {
+      if (!isCurrent(c) || state != StreamState.OPEN) {
         return;
       }
-      long now = engine.nowMillis();
-      long last = Math.max(lastMessageAtMillis, openedAtMillis);
-      if (unstampedMessages()) {
+      long now = ctx.nowMillis();
+      long last = Math.max(c.counter.lastMessageAtMillis(), openedAtMillis);
+      if (c.counter.unstamped()) {
         // They arrived after the last stamp and before now; when no more arrive before the next
         // check, count from this one. A busy stream that falls silent is failed within one to two
         // idle timeouts, a quieter one exactly one after its last message.
-        long n = received();
+        long n = c.counter.count();
         if (n != idleCheckCount) {
           idleCheckCount = n;
           idleCheckAtMillis = now;
@@ -404,7 +316,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       }
       long due = last + idleTimeoutMillis;
       if (now < due) {
-        c.deadline = engine.schedule(() -> checkIdle(c), due - now);
+        c.deadline = ctx.schedule(() -> checkIdle(c), due - now);
         return;
       }
     } finally {
@@ -412,88 +324,101 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
     disconnected(
         c,
-        FailureReason.IDLE_TIMEOUT,
-        new SocketTimeoutException("no message within " + spec.idleTimeout()),
-        false,
-        0,
-        true);
+        c.counter.inCallback()
+            ? Disconnect.timedOut(
+                FailureReason.LISTENER_STALLED,
+                new SocketTimeoutException(
+                    "no message read within " + spec.idleTimeout()
+                        + ": the listener has not returned from a message callback"))
+            : Disconnect.timedOut(
+                FailureReason.IDLE_TIMEOUT,
+                new SocketTimeoutException("no message within " + spec.idleTimeout())));
   }
 
   /**
    * The current connection failed or ended: count it, then back off, give up, or finish a close
    * in progress.
-   *
-   * @param reason the failure reason, or null for a normal server close (1000/1001)
-   * @param cancel whether the socket is still up and must be cancelled (our own timeouts)
    */
-  private void disconnected(
-      Connection c, FailureReason reason, Throwable cause, boolean fatal, long retryAfterMillis,
-      boolean cancel) {
+  private void disconnected(Connection c, Disconnect d) {
     boolean connectNow = false;
     boolean finished = false;
     lock.lock();
     try {
-      if (current != c) {
+      if (!isCurrent(c)) {
         return;
       }
-      current = null;
+      connections.retire(c);
       cancel(c.deadline);
       if (state == StreamState.CLOSING) {
         finishLocked();
         finished = true;
       } else {
-        Throwable safeCause = scrub(cause);
-        if (reason != null) {
-          engine.metrics.failed(reason);
-          lastReason = reason;
-          lastError = reason.label() + ": " + safeCause;
-          emit(() -> listener.onFailure(this, reason, safeCause), "onFailure");
-        }
-        long now = engine.nowMillis();
-        if (c.open && now - openedAtMillis >= policy.minUptime().toMillis()) {
-          consecutiveFailures = 0;
-        }
-        consecutiveFailures++;
-        if (fatal || policy.isExhausted(consecutiveFailures)) {
-          // timers first, state second: whoever sees the new state also sees its timer
-          timer = engine.schedule(this::retentionElapsed, engine.failedRetention.toMillis());
-          transitionLocked(StreamState.FAILED);
-          FailureReason why = reason != null ? reason : lastReason;
-          int failures = consecutiveFailures;
-          events.add(
-              () ->
-                  log.warn(
-                      "stream '{}' ({}) gave up after {} consecutive failures: {}",
-                      logId, spec.redactedUrl(), failures, safeCause.toString()));
-          emit(() -> listener.onGaveUp(this, why, safeCause), "onGaveUp");
-        } else {
-          long delay = Math.max(
-              policy.delayMillis(consecutiveFailures, engine.random.getAsDouble()), retryAfterMillis);
-          retries++;
-          engine.metrics.retries.increment();
-          connectNow = scheduleConnectLocked(delay);
-          transitionLocked(StreamState.BACKING_OFF);
-          events.add(
-              () ->
-                  log.info(
-                      "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms",
-                      logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
-                      safeCause, delay));
-        }
+        connectNow = failedLocked(c, d);
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
-    if (cancel) {
-      c.cancel();
+    if (d.cancelSocket()) {
+      c.cancel(); // OkHttp closes the socket after reporting: closed before we say so
     }
-    deliver();
     if (finished) {
-      engine.removed(this);
+      ctx.removed(this);
     }
     if (connectNow) {
-      connectAdmitted();
+      connect(true);
     }
+  }
+
+  /** Counts a failure, then gives up or schedules the reconnect; true to connect at once. */
+  private boolean failedLocked(Connection c, Disconnect d) {
+    FailureReason reason = d.reason();
+    Throwable cause = Redaction.scrubCause(d.cause(), spec.uri());
+    if (reason != null) {
+      ctx.metrics().failed(reason);
+      lastReason = reason;
+      lastError = reason.label() + ": " + cause;
+      callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
+    }
+    if (c.open && ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
+      consecutiveFailures = 0;
+    }
+    int failures = ++consecutiveFailures;
+    if (d.fatal() || policy.isExhausted(failures)) {
+      // timers first, state second: whoever sees the new state also sees its timer
+      timer = ctx.schedule(this::retentionElapsed, ctx.failedRetentionMillis());
+      transitionLocked(StreamState.FAILED);
+      FailureReason why = reason != null ? reason : lastReason;
+      logs.add(
+          () ->
+              log.warn(
+                  "stream '{}' ({}) gave up after {} consecutive failures: {}",
+                  logId, spec.redactedUrl(), failures, cause.toString()));
+      callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
+      return false;
+    }
+    long backoff = policy.delayMillis(failures, ctx.random());
+    long delay = Math.max(backoff, d.retryAfterMillis());
+    retries++;
+    ctx.metrics().retried(delay - backoff);
+    boolean connectNow = scheduleConnectLocked(delay);
+    transitionLocked(StreamState.BACKING_OFF);
+    if (reason == FailureReason.TLS_ERROR && failures > 1) {
+      logs.add(
+          () ->
+              log.warn(
+                  "stream '{}' ({}) failed TLS {} times in a row: {}; the server's certificate is"
+                      + " not trusted by this client or does not match the host; reconnecting in"
+                      + " {} ms",
+                  logId, spec.redactedUrl(), failures, cause, delay));
+    } else {
+      logs.add(
+          () ->
+              log.info(
+                  "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms{}",
+                  logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
+                  cause, delay, delay > backoff ? " as the server asked (Retry-After)" : ""));
+    }
+    return connectNow;
   }
 
   private void retentionElapsed() {
@@ -505,7 +430,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   @Override
   public void close() {
     Connection closing = null;
-    Connection cancelling = null;
     lock.lock();
     try {
       switch (state) {
@@ -513,83 +437,100 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         case CLOSING:
           return;
         case OPEN:
-          closing = current;
+          closing = connections.current();
           cancel(closing.deadline);
           Connection c = closing;
-          timer = engine.schedule(() -> closeTimedOut(c), engine.closeTimeout.toMillis());
+          timer = ctx.schedule(() -> closeTimedOut(c), ctx.closeTimeoutMillis());
           transitionLocked(StreamState.CLOSING);
           break;
         default:
-          cancelling = current;
-          current = null;
-          if (cancelling != null) {
-            cancel(cancelling.deadline);
+          Connection connecting = connections.current();
+          if (connecting != null) {
+            connections.retire(connecting);
+            cancel(connecting.deadline);
           }
           finishLocked();
       }
     } finally {
-      lock.unlock();
+      unlock();
     }
-    if (closing != null) {
-      WebSocket ws = closing.ws;
-      if (ws != null) {
-        ws.close(1000, null); // false means it is already failing: onFailure finishes the close
-      }
-    }
-    if (cancelling != null) {
-      cancelling.cancel();
-    }
-    deliver();
     if (closing == null) {
-      engine.removed(this);
+      cancelRetired();
+      ctx.removed(this);
+      return;
     }
+    WebSocket ws = closing.ws;
+    if (ws != null) {
+      ws.close(1000, null); // false means it is already failing: onFailure finishes the close
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> closeAsync() {
+    close();
+    return closedFuture.minimalCompletionStage();
   }
 
   private void closeTimedOut(Connection c) {
     lock.lock();
     try {
-      if (current != c || state != StreamState.CLOSING) {
+      if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      current = null;
+      connections.retire(c);
       finishLocked();
     } finally {
-      lock.unlock();
+      unlock();
     }
-    c.cancel();
-    deliver();
-    engine.removed(this);
+    cancelRetired();
+    ctx.removed(this);
   }
 
   /** Ends the stream at once: cancels its connection without a close handshake. */
   void abort() {
-    Connection c;
     lock.lock();
     try {
-      if (state == StreamState.CLOSED) {
-        return;
+      if (state != StreamState.CLOSED) {
+        Connection c = connections.current();
+        if (c != null) {
+          connections.retire(c);
+          cancel(c.deadline);
+        }
+        finishLocked();
       }
-      c = current;
-      current = null;
-      if (c != null) {
-        cancel(c.deadline);
-      }
-      finishLocked();
+    } finally {
+      unlock();
+    }
+    cancelRetired();
+    ctx.removed(this);
+  }
+
+  /** Cancels the sockets of the connections that ended, in case one is still closing. */
+  private void cancelRetired() {
+    Connection[] retired;
+    lock.lock();
+    try {
+      retired = connections.retired();
     } finally {
       lock.unlock();
     }
-    if (c != null) {
-      c.cancel();
+    for (Connection c : retired) {
+      if (c != null) {
+        c.cancel();
+      }
     }
-    deliver();
-    engine.removed(this);
+  }
+
+  /** Called by the manager once the stream is removed: its id is free. */
+  void removedFromManager() {
+    closedFuture.complete(null);
   }
 
   private void finishLocked() {
     cancel(timer);
     timer = null;
     transitionLocked(StreamState.CLOSED);
-    emit(() -> listener.onClosed(this), "onClosed");
+    callbacks.emit("onClosed", () -> listener.onClosed(this));
   }
 
   private void transitionLocked(StreamState to) {
@@ -598,53 +539,22 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return;
     }
     state = to;
-    engine.metrics.stateChanged(from, to);
-    events.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
-    emit(() -> listener.onStateChange(this, from, to), "onStateChange");
+    ctx.metrics().stateChanged(from, to);
+    logs.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
+    callbacks.emit("onStateChange", () -> listener.onStateChange(this, from, to));
   }
 
-  private void emit(Runnable callback, String name) {
-    events.add(
-        () -> {
-          try {
-            callback.run();
-          } catch (VirtualMachineError e) {
-            throw e;
-          } catch (Throwable t) {
-            listenerError(name, t);
-          }
-        });
-  }
-
-  /** Runs queued lifecycle events, one thread at a time, in the order they were queued. */
-  private void deliver() {
-    while (!events.isEmpty()) {
-      if (!delivering.compareAndSet(false, true)) {
-        return; // another thread is delivering and will see our events
-      }
-      try {
-        Runnable event;
-        while ((event = events.poll()) != null) {
-          event.run();
-        }
-      } finally {
-        delivering.set(false);
+  /** Releases the lock, then writes the log lines and starts delivering the callbacks queued. */
+  private void unlock() {
+    Runnable[] pending = logs.isEmpty() ? null : logs.toArray(new Runnable[0]);
+    logs.clear();
+    lock.unlock();
+    if (pending != null) {
+      for (Runnable line : pending) {
+        line.run();
       }
     }
-  }
-
-  private void listenerError(String callback, Throwable t) {
-    engine.metrics.listenerErrors.increment();
-    log.warn("stream '{}': listener {} threw; the stream carries on", logId, callback, t);
-  }
-
-  private Throwable scrub(Throwable cause) {
-    String message = cause.getMessage();
-    String clean = Redaction.scrub(message, spec.uri());
-    if (message == null || message.equals(clean)) {
-      return cause;
-    }
-    return new IOException(cause.getClass().getSimpleName() + ": " + clean);
+    callbacks.flush();
   }
 
   private static void cancel(ScheduledFuture<?> future) {
@@ -665,43 +575,25 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   @Override
   public boolean send(String text) {
-    Connection c = current;
-    if (c == null || state != StreamState.OPEN) {
-      return false;
-    }
-    WebSocket ws = c.ws;
-    long limit = spec.maxQueuedBytes();
-    long queued = ws.queueSize();
-    if (queued + 3L * text.length() > limit && queued + Utf8.size(text) > limit) {
-      return false;
-    }
-    return countSent(ws.send(text));
+    Objects.requireNonNull(text, "send(text): text must not be null");
+    return sender.send(openSocket(), text);
   }
 
   @Override
   public boolean send(ByteString bytes) {
-    Connection c = current;
-    if (c == null || state != StreamState.OPEN) {
-      return false;
-    }
-    WebSocket ws = c.ws;
-    if (ws.queueSize() + bytes.size() > spec.maxQueuedBytes()) {
-      return false;
-    }
-    return countSent(ws.send(bytes));
+    Objects.requireNonNull(bytes, "send(bytes): bytes must not be null");
+    return sender.send(openSocket(), bytes);
   }
 
-  private boolean countSent(boolean queued) {
-    if (queued) {
-      sent.incrementAndGet();
-      engine.metrics.sent(1);
-    }
-    return queued;
+  /** The socket to send on, or null when the stream is not open. */
+  private WebSocket openSocket() {
+    Connection c = connections.current();
+    return c == null || state != StreamState.OPEN ? null : c.ws;
   }
 
   @Override
   public long queuedBytes() {
-    Connection c = current;
+    Connection c = connections.current();
     WebSocket ws = c == null ? null : c.ws;
     return ws == null ? 0 : ws.queueSize();
   }
@@ -710,6 +602,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   public StreamSnapshot snapshot() {
     lock.lock();
     try {
+      long lastMessageAt = connections.lastMessageAtMillis();
       return new StreamSnapshot(
           spec.id(),
           spec.redactedUrl(),
@@ -720,9 +613,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           lastReason,
           lastError,
           openedAtMillis < 0 ? null : Instant.ofEpochMilli(openedAtMillis),
-          lastMessageAt(),
-          received(),
-          sent.get(),
+          lastMessageAt < 0 ? null : Instant.ofEpochMilli(lastMessageAt),
+          connections.received(),
+          sender.sent(),
           queuedBytes());
     } finally {
       lock.unlock();
@@ -736,91 +629,21 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   @Override
   public long received() {
-    return (long) RECEIVED.getOpaque(this);
-  }
-
-  private Instant lastMessageAt() {
-    long at = lastMessageAtMillis;
-    unstampedMessages();
-    return at < 0 ? null : Instant.ofEpochMilli(at);
+    lock.lock();
+    try {
+      return connections.received();
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
   public long sent() {
-    return sent.get();
+    return sender.sent();
   }
 
   @Override
   public String toString() {
     return "ManagedStream{id=" + spec.id() + ", url=" + spec.redactedUrl() + ", state=" + state + '}';
-  }
-
-  /** One physical connection attempt; events from a connection that is no longer current are ignored. */
-  private final class Connection extends WebSocketListener {
-    final long startedNanos;
-    volatile WebSocket ws;
-    volatile boolean open;
-    ScheduledFuture<?> deadline; // guarded by lock: connect timeout, then idle check
-
-    Connection(long startedNanos) {
-      this.startedNanos = startedNanos;
-    }
-
-    void cancel() {
-      WebSocket w = ws;
-      if (w != null) {
-        w.cancel();
-      }
-    }
-
-    @Override
-    public void onOpen(WebSocket webSocket, Response response) {
-      opened(this, webSocket);
-    }
-
-    @Override
-    public void onMessage(WebSocket webSocket, String text) {
-      if (current != this) {
-        return;
-      }
-      messageReceived();
-      try {
-        listener.onText(StreamLoop.this, text);
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable t) {
-        listenerError("onText", t);
-      }
-    }
-
-    @Override
-    public void onMessage(WebSocket webSocket, ByteString bytes) {
-      if (current != this) {
-        return;
-      }
-      messageReceived();
-      try {
-        listener.onBinary(StreamLoop.this, bytes);
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable t) {
-        listenerError("onBinary", t);
-      }
-    }
-
-    @Override
-    public void onClosing(WebSocket webSocket, int code, String reason) {
-      serverClosing(this, webSocket, code, reason);
-    }
-
-    @Override
-    public void onClosed(WebSocket webSocket, int code, String reason) {
-      closed(this);
-    }
-
-    @Override
-    public void onFailure(WebSocket webSocket, Throwable t, Response response) {
-      failed(this, t, response);
-    }
   }
 }

@@ -5,7 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /** Virtual threads when the runtime has them (JDK 21+); the library itself targets JDK 17. */
-public final class VirtualThreads {
+final class VirtualThreads {
   private VirtualThreads() {}
 
   /**
@@ -14,7 +14,7 @@ public final class VirtualThreads {
    * @return the executor
    * @throws IllegalStateException on a runtime without virtual threads
    */
-  public static ExecutorService executor() {
+  static ExecutorService executor() {
     try {
       return (ExecutorService)
           Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);

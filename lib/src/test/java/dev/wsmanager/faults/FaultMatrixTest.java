@@ -10,6 +10,7 @@ import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.TestHooks;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.FakeTime;
 import dev.wsmanager.testing.FaultProxy;
@@ -290,7 +291,7 @@ class FaultMatrixTest {
   @Test
   void row08ConnectionRefusedBacksOffWithinJitterBounds() {
     Random random = new Random(8);
-    start(b -> b.random(random::nextDouble));
+    start(b -> TestHooks.random(b, random::nextDouble));
     proxy.refuse();
     ManagedStream s = manager.open(spec("s", proxy.url()).build());
     List<Long> delays = new ArrayList<>();
@@ -357,7 +358,7 @@ class FaultMatrixTest {
   }
 
   @Test
-  void row10UntrustedCertificateFailsAsConnectErrorWithoutAHotLoop() {
+  void row10UntrustedCertificateFailsAsTlsErrorWithoutAHotLoop() {
     HeldCertificate certificate =
         new HeldCertificate.Builder()
             .commonName("localhost")
@@ -372,7 +373,7 @@ class FaultMatrixTest {
       int attempts = driveBackoffFor(s, Duration.ofSeconds(60));
       report("row 10: %d TLS attempts in 60 s of backoff", attempts);
       assertThat(attempts).as("attempts at 0, 1, 3, 7, 15 and 31 s").isEqualTo(6);
-      assertFailures(Map.of(FailureReason.CONNECT_ERROR, 6L));
+      assertFailures(Map.of(FailureReason.TLS_ERROR, 6L));
       assertThat(listener.causes).allMatch(c -> c instanceof SSLException);
       assertThat(tls.upgrades).hasValue(0);
       s.close();
@@ -507,7 +508,10 @@ class FaultMatrixTest {
     Await.until("onClosed for every stream", () -> closed.total() == created.size());
     assertThat(closed.byStream.values()).as("onClosed exactly once per stream").containsOnly(1);
     assertThat(closed.byStream.keySet()).containsExactlyInAnyOrderElementsOf(created);
-    assertHookRanOncePerOpen(listener.count("open"));
+    // a stream closed by another thread while its subscribe hook runs ran the hook without
+    // reaching OPEN: at most one such stream per close call
+    long opens = listener.count("open");
+    assertThat((long) hookCalls.get()).as("hook calls").isBetween(opens, opens + closes.get());
   }
 
   /**
@@ -523,11 +527,8 @@ class FaultMatrixTest {
     while (System.nanoTime() - end < 0) {
       rounds++;
       WsManager racing =
-          WsManager.builder()
-              .name(name)
-              .registry(new PrometheusRegistry())
-              .clock(time)
-              .scheduler(time)
+          TestHooks.fakeTime(
+                  WsManager.builder().name(name).registry(new PrometheusRegistry()), time)
               .maxConnectsPerSecond(1e6, 1_000_000)
               .closeTimeout(Duration.ofSeconds(1))
               .build();
@@ -674,7 +675,7 @@ class FaultMatrixTest {
     double rate = 500;
     int burst = 25;
     Random random = new Random(15);
-    start(b -> b.maxConnectsPerSecond(rate, burst).random(random::nextDouble));
+    start(b -> TestHooks.random(b.maxConnectsPerSecond(rate, burst), random::nextDouble));
     List<ManagedStream> streams = new ArrayList<>();
     Storm storm = new Storm(streams);
     for (int i = 0; i < n; i++) { // at fake time 0: the first burst starts at once
@@ -773,7 +774,8 @@ class FaultMatrixTest {
     assertThat(s.state()).isEqualTo(StreamState.OPEN);
     assertThat(listener.failures).isEmpty();
 
-    // the same blocked listener with pings on: pongs are read by the blocked thread
+    // the same blocked listener with pings on: pongs are read by the blocked thread, so the pong
+    // deadline passes; the listener, not the network, is to blame
     CountDownLatch releasePing = new CountDownLatch(1);
     RecordingListener pingListener =
         new RecordingListener() {
@@ -792,11 +794,19 @@ class FaultMatrixTest {
     Await.until("second server socket", () -> peer.open.size() == 2);
     peer.open.get(1).send("block");
     Await.until("ping timeout while blocked", () -> !pingListener.failures.isEmpty());
-    releasePing.countDown();
-    assertThat(pingListener.failures).containsExactly(FailureReason.PING_TIMEOUT);
+    assertThat(pingListener.failures).containsExactly(FailureReason.LISTENER_STALLED);
     awaitState(pinged, StreamState.BACKING_OFF);
     time.advance(Duration.ofSeconds(1));
-    awaitState(pinged, StreamState.OPEN);
+    assertThat(pinged.state())
+        .as("no reconnect while the stalled callback still runs")
+        .isEqualTo(StreamState.BACKING_OFF);
+    releasePing.countDown();
+    Await.until(
+        "reconnected once the callback returned",
+        () -> {
+          time.advance(Duration.ofMillis(100));
+          return pinged.state() == StreamState.OPEN;
+        });
     pinged.close();
     awaitState(pinged, StreamState.CLOSED);
     assertHookRanOncePerOpen(1);
@@ -814,12 +824,9 @@ class FaultMatrixTest {
     manager =
         customize
             .apply(
-                WsManager.builder()
-                    .name(name)
-                    .registry(registry)
-                    .clock(time)
-                    .scheduler(time)
-                    .random(() -> 0.0)
+                TestHooks.random(
+                        TestHooks.fakeTime(WsManager.builder().name(name).registry(registry), time),
+                        () -> 0.0)
                     .reconnectPolicy(POLICY))
             .build();
   }

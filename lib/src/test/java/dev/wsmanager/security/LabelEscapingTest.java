@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.TestHooks;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.FakeTime;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -35,13 +36,11 @@ class LabelEscapingTest {
   private final FakeTime time = new FakeTime();
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final WsManager manager =
-      WsManager.builder()
+      TestHooks.fakeTime(WsManager.builder(), time)
           .name("escaping")
           .registry(registry)
           .perStreamMetrics(true)
           .constantLabel("desk", DESK)
-          .clock(time)
-          .scheduler(time)
           .build();
 
   @AfterEach

@@ -26,7 +26,9 @@ public final class RawServer implements Closeable {
     /** Accept the TCP connection and never answer the upgrade request. */
     NEVER_ANSWER,
     /** Answer 101, then neither read nor write. */
-    HANDSHAKE_THEN_SILENT
+    HANDSHAKE_THEN_SILENT,
+    /** Answer 101, write the first byte of a text frame's header, then neither read nor write. */
+    HANDSHAKE_THEN_PARTIAL_FRAME
   }
 
   private static final Pattern KEY = Pattern.compile("(?im)^Sec-WebSocket-Key:\\s*(\\S+)");
@@ -62,6 +64,9 @@ public final class RawServer implements Closeable {
         accepted.add(socket);
         if (mode == Mode.HANDSHAKE_THEN_SILENT) {
           handshake(socket);
+        } else if (mode == Mode.HANDSHAKE_THEN_PARTIAL_FRAME && handshake(socket)) {
+          socket.getOutputStream().write(0x81); // FIN, text; the length byte never comes
+          socket.getOutputStream().flush();
         }
       } catch (IOException e) {
         return;
@@ -69,19 +74,20 @@ public final class RawServer implements Closeable {
     }
   }
 
-  private static void handshake(Socket socket) throws IOException {
+  /** Reads the upgrade request and answers 101; false if the request ended or had no key. */
+  private static boolean handshake(Socket socket) throws IOException {
     InputStream in = socket.getInputStream();
     StringBuilder request = new StringBuilder();
     while (request.indexOf("\r\n\r\n") < 0) {
       int b = in.read();
       if (b < 0) {
-        return;
+        return false;
       }
       request.append((char) b);
     }
     Matcher m = KEY.matcher(request);
     if (!m.find()) {
-      return;
+      return false;
     }
     String accept;
     try {
@@ -99,6 +105,7 @@ public final class RawServer implements Closeable {
                 + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
+    return true;
   }
 
   /** Resets the {@code index}th accepted connection: an RST, no close frame, no FIN. */

@@ -1,0 +1,66 @@
+package dev.wsmanager.internal;
+
+/**
+ * A stream's current connection and the last two that ended, guarded by the stream's lock. Each
+ * connection counts its own messages (one writer: its reader thread); the stream's total is the
+ * counts of connections long gone, folded, plus these three. A reader that was finishing a message
+ * when its connection ended is still counted: its count is folded only when two more have ended.
+ */
+final class ConnectionHistory {
+  private volatile Connection current;
+  private Connection previous;
+  private Connection older;
+  private long folded;
+
+  /** The current connection, or null; read without the lock on hot paths. */
+  Connection current() {
+    return current;
+  }
+
+  void start(Connection c) {
+    current = c;
+  }
+
+  /** {@code c}, the current connection, ended. */
+  void retire(Connection c) {
+    current = null;
+    if (older != null) {
+      folded += older.counter.count();
+    }
+    older = previous;
+    previous = c;
+  }
+
+  /** The connection that ended last, or null. */
+  Connection previous() {
+    return previous;
+  }
+
+  /** Messages received over the stream's life. */
+  long received() {
+    long n = folded;
+    for (Connection c : new Connection[] {current, previous, older}) {
+      if (c != null) {
+        n += c.counter.count();
+      }
+    }
+    return n;
+  }
+
+  /** When the last message arrived (-1: never); asks for the next message to be stamped. */
+  long lastMessageAtMillis() {
+    long at = -1;
+    for (Connection c : new Connection[] {current, previous}) {
+      if (c != null) {
+        at = Math.max(at, c.counter.lastMessageAtMillis());
+        c.counter.unstamped();
+      }
+    }
+    return at;
+  }
+
+  /** The connections that ended, for cancelling any still closing. */
+  Connection[] retired() {
+    return new Connection[] {previous, older};
+  }
+}
