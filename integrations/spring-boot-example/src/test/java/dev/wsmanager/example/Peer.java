@@ -11,7 +11,10 @@ import okhttp3.Response;
 import okhttp3.WebSocket;
 import okhttp3.WebSocketListener;
 
-/** A real WebSocket server on 127.0.0.1 that records what the application's stream does. */
+/**
+ * A real WebSocket server on 127.0.0.1 that records what the application's stream does; {@code
+ * /reject} answers 404.
+ */
 final class Peer implements Closeable {
   private final MockWebServer server = new MockWebServer();
   final BlockingQueue<String> received = new LinkedBlockingQueue<>();
@@ -22,6 +25,9 @@ final class Peer implements Closeable {
         new mockwebserver3.Dispatcher() {
           @Override
           public MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+            if (request.getUrl().encodedPath().startsWith("/reject")) {
+              return new MockResponse.Builder().code(404).build();
+            }
             return new MockResponse.Builder().webSocketUpgrade(listener()).build();
           }
         });
@@ -49,7 +55,12 @@ final class Peer implements Closeable {
   }
 
   String url() {
-    return "ws://127.0.0.1:" + server.getPort() + "/feed";
+    return url("/feed");
+  }
+
+  /** A URL on this peer; paths starting with {@code /reject} answer 404. */
+  String url(String path) {
+    return "ws://127.0.0.1:" + server.getPort() + path;
   }
 
   @Override
