@@ -43,15 +43,22 @@ class ExampleStartupTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "ws-manager.streams[0].connect-timeout | -1s | connectTimeout must be positive, was PT-1S",
-        "ws-manager.streams[0].ping-interval | -5s | pingInterval must not be negative",
+        "ws-manager.streams[0].connect-timeout | -1s | connectTimeout must be from 1ms to 10min, was PT-1S",
+        "ws-manager.streams[0].ping-interval | -5s | pingInterval must be 0 (off) or from 1ms to 1h",
         "ws-manager.streams[0].url | http://example.com/feed | url must start with ws:// or wss://",
         "ws-manager.reconnect.jitter | 1.5 | jitter must be within [0, 1], was 1.5",
         "ws-manager.reconnect.max-attempts | 0 | maxAttempts must be at least 1, was 0",
         "ws-manager.name | has space | name must be 1 to 64 letters",
       })
   void aBadValueStopsStartupNamingTheProperty(String property, String value, String message) {
-    assertThatThrownBy(() -> run("--" + property + "=" + value).close())
+    // A list from a higher-priority source replaces the one in application.yml whole: give the
+    // whole stream, then override the one value.
+    assertThatThrownBy(
+            () ->
+                run("--ws-manager.streams[0].id=bad",
+                        property.endsWith(".url") ? "--x=" : "--ws-manager.streams[0].url=ws://127.0.0.1:9/feed",
+                        "--" + property + "=" + value)
+                    .close())
         .satisfies(
             t -> {
               InvalidConfigurationPropertyValueException e = invalid(t);
