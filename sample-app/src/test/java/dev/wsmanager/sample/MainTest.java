@@ -46,8 +46,8 @@ class MainTest {
   @Test
   void aBadValueIsOneLineAndExitCode2() {
     assertThat(run(Map.of("WS_STREAMS", "http://example.com/ws"), 2))
-        .isEqualTo("ws-manager-sample-app: invalid configuration: WS_STREAMS entry"
-            + " 'http://example.com/ws' must start with ws:// or wss://" + EOL);
+        .isEqualTo("ws-manager-sample-app: invalid configuration: stream 'WS_STREAMS entry 1':"
+            + " url must start with ws:// or wss://, was http://example.com/ws" + EOL);
   }
 
   @Test

@@ -120,4 +120,18 @@ class SampleAppTest {
         .noneMatch(name -> name.startsWith("ws-manager-sample-"))
         .noneMatch(name -> name.startsWith("demo-feed"));
   }
+
+  @Test
+  void namesAndLabelsAreCheckedByTheManagersBuilderAndNamedByVariable() {
+    assertThatThrownBy(() -> SampleApp.start(SampleConfig.fromEnv(
+            Map.of("PORT", "0", "WS_METRICS_LABELS", "1track=canary"))))
+        .isInstanceOf(SampleConfig.ConfigException.class)
+        .hasMessage("WS_METRICS_LABELS: constant label name '1track' is not a valid Prometheus"
+            + " label name; use letters, digits and '_', not starting with a digit or '__'");
+    assertThatThrownBy(() -> SampleApp.start(SampleConfig.fromEnv(
+            Map.of("PORT", "0", "WS_MANAGER_NAME", "my manager"))))
+        .isInstanceOf(SampleConfig.ConfigException.class)
+        .hasMessage("WS_MANAGER_NAME: name must be 1 to 64 letters, digits, '_', '.' or '-', was"
+            + " 'my manager'");
+  }
 }

@@ -8,7 +8,8 @@ import java.util.Locale;
  * quality is that of the most specific media range matching it ({@code type/subtype}, then {@code
  * type/*}, then {@code *}{@code /*}). The highest quality wins; ties go to Prometheus text, then
  * OpenMetrics, then JSON. When nothing matches, or there is no header, Prometheus text is served
- * anyway: a scraper is better off with text than with a 406.
+ * anyway: a scraper is better off with text than with a 406. Malformed ranges (empty, {@code ;}
+ * alone, a bad {@code q}) match nothing or get quality 0; they never fail the request.
  */
 final class AcceptHeader {
   private static final String[] MEDIA_TYPES = {
@@ -25,7 +26,7 @@ final class AcceptHeader {
     double[] quality = new double[MEDIA_TYPES.length];
     int[] specificity = {-1, -1, -1};
     for (String range : accept.split(",")) {
-      String[] parts = range.split(";");
+      String[] parts = range.split(";", -1);
       String mediaRange = parts[0].trim().toLowerCase(Locale.ROOT);
       double q = quality(parts);
       for (int i = 0; i < MEDIA_TYPES.length; i++) {

@@ -33,14 +33,22 @@ final class BearerToken {
     return new BearerToken(sha256(token));
   }
 
-  /** Whether {@code authorization} is {@code Bearer <the token>}; the scheme ignores case. */
+  /**
+   * Whether {@code authorization} is {@code Bearer <the token>}: the scheme ignores case, one or
+   * more spaces follow it, then exactly the token. Nothing else is trimmed, so a token with control
+   * characters or tabs around it does not match.
+   */
   boolean matches(String authorization) {
     if (authorization == null
         || authorization.length() < SCHEME.length()
         || !authorization.substring(0, SCHEME.length()).toLowerCase(Locale.ROOT).equals(SCHEME)) {
       return false;
     }
-    String presented = authorization.substring(SCHEME.length()).trim();
+    int start = SCHEME.length();
+    while (start < authorization.length() && authorization.charAt(start) == ' ') {
+      start++;
+    }
+    String presented = authorization.substring(start);
     return MessageDigest.isEqual(expectedDigest, sha256(presented));
   }
 

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,7 +26,58 @@ final class JsonReport {
 
   private JsonReport() {}
 
-  static byte[] write(boolean healthy, Instant now, List<WsManager> managers) throws IOException {
+  /** Which streams to list: {@code offset}, {@code limit} and {@code streams} from the query. */
+  static final class Page {
+    final boolean streams;
+    final int offset;
+    final int limit;
+
+    private Page(boolean streams, int offset, int limit) {
+      this.streams = streams;
+      this.offset = offset;
+      this.limit = limit;
+    }
+
+    /**
+     * Reads the paging parameters.
+     *
+     * @throws IllegalArgumentException with a one-line message naming the parameter and the fix
+     */
+    static Page of(QueryString query, int defaultLimit, int maxLimit) {
+      boolean streams = query.single("streams").map(v -> {
+        switch (v.toLowerCase(Locale.ROOT)) {
+          case "true":
+            return true;
+          case "false":
+            return false;
+          default:
+            throw new IllegalArgumentException(
+                "streams must be true or false; got '" + Text.oneLine(v) + "'");
+        }
+      }).orElse(true);
+      int limit = query.single("limit").map(v -> number("limit", v, 1, maxLimit))
+          .orElse(defaultLimit);
+      int offset = query.single("offset").map(v -> number("offset", v, 0, Integer.MAX_VALUE))
+          .orElse(0);
+      return new Page(streams, offset, limit);
+    }
+
+    private static int number(String name, String value, int min, int max) {
+      try {
+        int n = Integer.parseInt(value);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(name + " must be a whole number from " + min + " to "
+          + max + "; got '" + Text.oneLine(value) + "'");
+    }
+  }
+
+  static byte[] write(boolean healthy, Instant now, List<WsManager> managers, Page page)
+      throws IOException {
     List<ManagerStats> stats = new ArrayList<>(managers.size());
     for (WsManager m : managers) {
       stats.add(m.stats());
@@ -44,16 +96,63 @@ final class JsonReport {
       }
       g.writeEndArray();
       writeTotals(g, stats);
-      g.writeArrayFieldStart("streams");
-      for (WsManager m : managers) {
-        for (StreamSnapshot s : m.streams()) {
-          writeStream(g, m.name(), s);
-        }
+      if (page.streams) {
+        writeStreams(g, managers, stats, page);
       }
-      g.writeEndArray();
       g.writeEndObject();
     }
     return out.toByteArray();
+  }
+
+  /**
+   * The page of streams and, after it, where it sits: {@code page.total} live streams, {@code
+   * page.next} the {@code offset} of the next page or {@code null}. Managers whose streams all lie
+   * before the page are counted from their stats, not listed.
+   */
+  private static void writeStreams(JsonGenerator g, List<WsManager> managers,
+      List<ManagerStats> stats, Page page) throws IOException {
+    long total = 0;
+    long skip = page.offset;
+    int left = page.limit;
+    g.writeArrayFieldStart("streams");
+    for (int i = 0; i < managers.size(); i++) {
+      long live = live(stats.get(i));
+      total += live;
+      if (left == 0 || skip >= live) {
+        skip -= Math.min(skip, live);
+        continue;
+      }
+      List<StreamSnapshot> snapshots = managers.get(i).streams();
+      total += snapshots.size() - live;
+      for (int j = (int) Math.min(skip, snapshots.size()); j < snapshots.size() && left > 0; j++) {
+        writeStream(g, managers.get(i).name(), snapshots.get(j));
+        left--;
+      }
+      skip = Math.max(0, skip - snapshots.size());
+    }
+    g.writeEndArray();
+    long end = Math.min(total, (long) page.offset + page.limit);
+    g.writeObjectFieldStart("page");
+    g.writeNumberField("offset", page.offset);
+    g.writeNumberField("limit", page.limit);
+    g.writeNumberField("total", total);
+    if (end < total) {
+      g.writeNumberField("next", end);
+    } else {
+      g.writeNullField("next");
+    }
+    g.writeEndObject();
+  }
+
+  /** Live streams (every state but closed) from the stats, without taking snapshots. */
+  private static long live(ManagerStats stats) {
+    long n = 0;
+    for (Map.Entry<StreamState, Long> e : stats.streamsByState().entrySet()) {
+      if (e.getKey() != StreamState.CLOSED) {
+        n += e.getValue();
+      }
+    }
+    return n;
   }
 
   private static void writeTotals(JsonGenerator g, List<ManagerStats> stats) throws IOException {

@@ -1,13 +1,10 @@
 package dev.wsmanager.http;
 
 import dev.wsmanager.WsManager;
-import io.prometheus.metrics.config.EscapingScheme;
-import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.InstantSource;
@@ -25,14 +22,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers requests for a manager's metrics, whatever the HTTP stack: give it the request's method,
- * raw query string, {@code Accept} and {@code Authorization} headers; copy the {@link Response}'s
- * status, headers and body back. Mount it at {@code /api/ws/metrics}.
+ * raw query string and a way to read its headers; copy the {@link Response}'s status, headers and
+ * body back. Mount it at {@code /api/ws/metrics}. {@link MetricsServer} serves it on its own port;
+ * {@code docs/endpoint.md} shows Spring MVC and servlet containers.
  *
  * <ul>
  *   <li>{@code GET}: the registry in Prometheus text format 0.0.4 by default, OpenMetrics when the
  *       {@code Accept} header prefers it (as Prometheus does), JSON when {@code Accept} prefers
  *       {@code application/json}. {@code ?format=prometheus} and {@code ?format=json} override the
- *       header; any other {@code format} is a 400.
+ *       header; any other {@code format} is a 400. The text formats honour {@code name[]} filters
+ *       and are gzip-compressed when {@code Accept-Encoding} lists {@code gzip}. The JSON lists at
+ *       most {@value #DEFAULT_STREAM_LIMIT} streams unless {@code limit} asks for more (up to
+ *       {@value #MAX_STREAM_LIMIT}); {@code offset} pages on; {@code streams=false} leaves them
+ *       out.
  *   <li>{@code HEAD}: 200 with no body while every manager is running and the health policy says
  *       healthy, 503 otherwise. A liveness or readiness probe.
  *   <li>Any other method: 405 with {@code Allow: GET, HEAD}.
@@ -50,16 +52,24 @@ import org.slf4j.LoggerFactory;
  *     .bearerToken(token)
  *     .build();
  * MetricsEndpoint.Response response =
- *     endpoint.handle("GET", "format=json", "application/json", null);
+ *     endpoint.handle(request.getMethod(), request.getQueryString(),
+ *         name -> Collections.list(request.getHeaders(name)));
  * }</pre>
  */
 public final class MetricsEndpoint {
   private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
 
+  /** The path the endpoint is served at by convention. */
+  public static final String PATH = "/api/ws/metrics";
+
   /** The longest raw query string accepted; longer ones get a 414. */
   static final int MAX_QUERY_LENGTH = 2048;
   /** The longest {@code Accept} or {@code Authorization} value accepted; longer ones get a 431. */
   static final int MAX_HEADER_LENGTH = 4096;
+  /** How many streams the JSON lists without a {@code limit} parameter. */
+  static final int DEFAULT_STREAM_LIMIT = 100;
+  /** The largest {@code limit} accepted. */
+  static final int MAX_STREAM_LIMIT = 1000;
 
   static final String ALLOW = "GET, HEAD";
   static final String PLAIN_TEXT = "text/plain; charset=utf-8";
@@ -67,20 +77,19 @@ public final class MetricsEndpoint {
   static final String WWW_AUTHENTICATE = "Bearer realm=\"ws-manager\"";
 
   private final List<WsManager> managers;
-  private final PrometheusRegistry registry;
   private final BearerToken token;
   private final boolean headRequiresToken;
   private final Predicate<? super WsManager> healthPolicy;
-  private final ExpositionFormats formats;
+  private final TextScrape text;
   private final InstantSource clock;
 
   private MetricsEndpoint(Builder b, InstantSource clock) {
     this.managers = List.copyOf(b.managers);
-    this.registry = b.registry != null ? b.registry : b.managers.get(0).registry();
     this.token = b.token;
     this.headRequiresToken = b.headRequiresToken;
     this.healthPolicy = b.healthPolicy;
-    this.formats = ExpositionFormats.init();
+    this.text = new TextScrape(
+        b.registry != null ? b.registry : b.managers.get(0).registry(), PATH);
     this.clock = clock;
   }
 
@@ -94,7 +103,58 @@ public final class MetricsEndpoint {
   }
 
   /**
-   * Answers one request. Never throws for anything the client sends.
+   * A request's headers, as the HTTP stack holds them: every value of a header, looked up ignoring
+   * case. For a servlet request: {@code name -> Collections.list(request.getHeaders(name))}.
+   */
+  @FunctionalInterface
+  public interface Headers {
+    /**
+     * Every value of one header, in the order received.
+     *
+     * @param name a header name, such as {@code Accept}; look it up ignoring case
+     * @return the values; empty (or {@code null}) when the header is absent
+     */
+    List<String> values(String name);
+  }
+
+  /**
+   * Answers one request; the entry point for any HTTP stack. Never throws for anything the client
+   * sends.
+   *
+   * <p>Beyond {@link #handle(String, String, String, String)}: a {@code GET} or {@code HEAD} with
+   * a body ({@code Content-Length} other than 0, or {@code Transfer-Encoding}) is a 413, two
+   * {@code Authorization} headers are a 400, several {@code Accept} headers are read as one, and
+   * {@code Accept-Encoding: gzip} compresses the text formats.
+   *
+   * @param method the request method, such as {@code GET}; case-sensitive, as in HTTP
+   * @param rawQuery the query string as sent (still percent-encoded, without {@code ?}), or {@code
+   *     null}
+   * @param headers the request's headers
+   * @return the response to send
+   */
+  public Response handle(String method, String rawQuery, Headers headers) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(headers, "headers");
+    if ((method.equals("GET") || method.equals("HEAD")) && hasBody(headers)) {
+      return Response.text(413, "a request body is not allowed")
+          .withoutBodyIf(method.equals("HEAD"));
+    }
+    List<String> authorization = values(headers, "Authorization");
+    if (authorization.size() > 1) {
+      return Response.text(400, "more than one Authorization header")
+          .withoutBodyIf(method.equals("HEAD"));
+    }
+    List<String> accept = values(headers, "Accept");
+    return respond(method, rawQuery,
+        accept.isEmpty() ? null : String.join(", ", accept),
+        authorization.isEmpty() ? null : authorization.get(0),
+        values(headers, "Accept-Encoding"));
+  }
+
+  /**
+   * Answers one request from its four relevant parts. Never throws for anything the client sends.
+   * Responses are never compressed; {@link #handle(String, String, Headers)} also reads {@code
+   * Accept-Encoding} and checks for a request body.
    *
    * @param method the request method, such as {@code GET}; case-sensitive, as in HTTP
    * @param rawQuery the query string as sent (still percent-encoded, without {@code ?}), or {@code
@@ -106,6 +166,11 @@ public final class MetricsEndpoint {
    */
   public Response handle(String method, String rawQuery, String accept, String authorization) {
     Objects.requireNonNull(method, "method");
+    return respond(method, rawQuery, accept, authorization, List.of());
+  }
+
+  private Response respond(String method, String rawQuery, String accept, String authorization,
+      List<String> acceptEncoding) {
     boolean head = method.equals("HEAD");
     if (!head && !method.equals("GET")) {
       return Response.text(405, "method " + Text.oneLine(method) + " not allowed; use GET or HEAD")
@@ -124,21 +189,43 @@ public final class MetricsEndpoint {
       return Response.empty(isHealthy() ? 200 : 503);
     }
     try {
-      return get(rawQuery, accept);
+      return get(rawQuery, accept, acceptEncoding);
     } catch (RuntimeException | IOException e) {
       log.error("could not answer a metrics request", e);
       return Response.text(500, "internal error while collecting metrics; see the server log");
     }
   }
 
-  private Response get(String rawQuery, String accept) throws IOException {
+  private static List<String> values(Headers headers, String name) {
+    List<String> values = headers.values(name);
+    return values == null ? List.of() : values;
+  }
+
+  private static boolean hasBody(Headers headers) {
+    if (!values(headers, "Transfer-Encoding").isEmpty()) {
+      return true;
+    }
+    for (String length : values(headers, "Content-Length")) {
+      if (!length.trim().equals("0")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Response get(String rawQuery, String accept, List<String> acceptEncoding)
+      throws IOException {
     if (rawQuery != null && rawQuery.length() > MAX_QUERY_LENGTH) {
       return Response.text(414, "query string too long; at most " + MAX_QUERY_LENGTH
           + " characters");
     }
+    QueryString query;
     Optional<String> format;
+    JsonReport.Page page;
     try {
-      format = QueryString.parse(rawQuery).single("format");
+      query = QueryString.parse(rawQuery);
+      format = query.single("format");
+      page = JsonReport.Page.of(query, DEFAULT_STREAM_LIMIT, MAX_STREAM_LIMIT);
     } catch (IllegalArgumentException e) {
       return Response.text(400, e.getMessage());
     }
@@ -153,16 +240,16 @@ public final class MetricsEndpoint {
       chosen = AcceptHeader.choose(accept);
     }
     if (chosen == Format.JSON) {
-      byte[] body = JsonReport.write(isHealthy(), clock.instant(), managers);
+      byte[] body = JsonReport.write(isHealthy(), clock.instant(), managers, page);
       return Response.of(200, JSON, body);
     }
-    ExpositionFormatWriter writer =
-        chosen == Format.OPENMETRICS
-            ? formats.getOpenMetricsTextFormatWriter()
-            : formats.getPrometheusTextFormatWriter();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    writer.write(out, registry.scrape(), EscapingScheme.fromAcceptHeader(accept));
-    return Response.of(200, writer.getContentType(), out.toByteArray());
+    TextScrape.Result result = text.scrape(chosen, accept, query.all("name[]"), acceptEncoding);
+    if (result.status != 200) {
+      throw new IOException("the scrape handler answered " + result.status);
+    }
+    Response response = Response.of(200, result.headers.get("Content-Type"), result.body);
+    String encoding = result.headers.get("Content-Encoding");
+    return encoding == null ? response : response.with("Content-Encoding", encoding);
   }
 
   private static boolean exceeds(String header) {
@@ -308,6 +395,11 @@ public final class MetricsEndpoint {
      */
     public int bodyLength() {
       return body.length;
+    }
+
+    /** The body as a read-only buffer, without copying. */
+    ByteBuffer bodyBuffer() {
+      return ByteBuffer.wrap(body).asReadOnlyBuffer();
     }
 
     /**

@@ -54,6 +54,11 @@ final class QueryString {
     return Optional.of(values.get(0));
   }
 
+  /** Every value of a parameter, in order; empty when absent. */
+  List<String> all(String name) {
+    return params.getOrDefault(name, List.of());
+  }
+
   private static String decode(String s) {
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);

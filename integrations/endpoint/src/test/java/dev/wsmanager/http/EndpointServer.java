@@ -1,10 +1,8 @@
 package dev.wsmanager.http;
 
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,32 +13,33 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
-/** A JDK HttpServer on loopback serving an endpoint at {@code /api/ws/metrics}, and a client. */
+/** A {@link MetricsServer} on loopback serving an endpoint at {@code /api/ws/metrics}, and a client. */
 final class EndpointServer implements AutoCloseable {
   static final String PATH = "/api/ws/metrics";
   private static final HttpClient CLIENT =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(2);
+  final MetricsServer server;
 
   EndpointServer(MetricsEndpoint endpoint) {
+    this(MetricsServer.builder(endpoint));
+  }
+
+  EndpointServer(MetricsServer.Builder builder) {
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server = builder.host("127.0.0.1").port(0).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    server.createContext(PATH, new MetricsHttpHandler(endpoint));
-    server.setExecutor(executor);
-    server.start();
+  }
+
+  int port() {
+    return server.port();
   }
 
   URI uri(String pathAndQuery) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery);
+    return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
   }
 
   HttpResponse<byte[]> get(String query, String... headers) {
@@ -53,9 +52,15 @@ final class EndpointServer implements AutoCloseable {
 
   HttpResponse<byte[]> send(
       String method, String pathAndQuery, BodyPublisher body, String... headers) {
+    return send(method, pathAndQuery, body, Duration.ofSeconds(10), headers);
+  }
+
+  /** A request that fails unless the whole response arrives within {@code timeout}. */
+  HttpResponse<byte[]> send(String method, String pathAndQuery, BodyPublisher body,
+      Duration timeout, String... headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(pathAndQuery))
-            .timeout(Duration.ofSeconds(10))
+            .timeout(timeout)
             .method(method, body);
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
@@ -75,7 +80,7 @@ final class EndpointServer implements AutoCloseable {
    * returns everything the server answers before it closes the connection.
    */
   String raw(String request) {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
       socket.getOutputStream().flush();
@@ -87,12 +92,6 @@ final class EndpointServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdown();
-    try {
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    server.close();
   }
 }

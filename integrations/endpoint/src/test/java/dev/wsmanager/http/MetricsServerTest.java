@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The endpoint's contract over real HTTP on loopback, against a manager with two open streams. */
-class MetricsHttpHandlerTest {
+class MetricsServerTest {
   static final String TEXT_004 = "text/plain; version=0.0.4; charset=utf-8";
   static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   static final String PROMETHEUS_2_ACCEPT =
