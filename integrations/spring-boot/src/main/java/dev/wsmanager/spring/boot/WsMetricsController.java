@@ -27,8 +27,7 @@ class WsMetricsController {
         endpoint.handle(
             request.getMethod(),
             request.getQueryString(),
-            String.join(", ", Collections.list(request.getHeaders("Accept"))),
-            request.getHeader("Authorization"));
+            name -> Collections.list(request.getHeaders(name)));
     response.setStatus(r.status());
     r.headers().forEach(response::setHeader);
     if (!"HEAD".equals(request.getMethod())) {
