@@ -42,9 +42,22 @@ mkdir "$tree"
 git ls-files -z | (cd "$(pwd)" && xargs -0 cp --parents -t "$tree")
 find "$tree" -name pom.xml -exec sed -i "s:<version>$snapshot</version>:<version>$release</version>:" {} +
 
+# The Central plugin wants the credentials of its server even when it does not publish: give it
+# dummy ones, in settings of the rehearsal's own (as global settings, so a user's stay in force).
+cat >"$work/settings.xml" <<'XML'
+<settings>
+  <servers>
+    <server>
+      <id>central</id>
+      <username>rehearsal</username>
+      <password>rehearsal</password>
+    </server>
+  </servers>
+</settings>
+XML
 # -Dmaven.install.skip: the rehearsal puts nothing into the local repository.
-(cd "$tree" && ./mvnw -B -q -Prelease -DskipTests -Djacoco.skip=true -Dmaven.install.skip=true \
-  -Dgpg.keyname="$keyid" -DskipPublishing=true deploy)
+(cd "$tree" && ./mvnw -B -q -gs "$work/settings.xml" -Prelease -DskipTests -Djacoco.skip=true \
+  -Dmaven.install.skip=true -Dgpg.keyname="$keyid" -DskipPublishing=true deploy)
 bundle_dir="$tree/target/central-staging"
 [ -d "$bundle_dir" ] || { echo "the Central plugin staged nothing under target/central-staging"; exit 1; }
 cp -R "$bundle_dir/." "$staging/"
