@@ -42,7 +42,7 @@ done
 echo "== 500 slow connections held"
 python3 bench/endpoint/slow_clients.py 127.0.0.1 "$port" 500 > /tmp/slow-clients.$$ &
 slow=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 200); do   # slow_clients.py gives up connecting after 30 s
   grep -q "connected" /tmp/slow-clients.$$ 2>/dev/null && break
   sleep 0.2
 done
@@ -60,6 +60,8 @@ if [ "$ok" -gt 0 ]; then
   printf '%s\n' "${times[@]}" | sort -n \
     | awk '{a[NR]=$1} END {printf "scrape time: min %.1f ms, median %.1f ms, max %.1f ms\n", a[1]*1000, a[int((NR+1)/2)]*1000, a[NR]*1000}'
 fi
-echo "HEAD while held: $(curl -s -o /dev/null --max-time 5 -w '%{http_code} in %{time_total} s' -I "$url" || echo failed)"
+head_result=$(curl -s -o /dev/null --max-time 5 -w '%{http_code} in %{time_total} s' -I "$url") \
+  || head_result="failed ($head_result)"
+echo "HEAD while held: $head_result"
 tail -1 /tmp/slow-clients.$$
 rm -f /tmp/slow-clients.$$

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wsmanager.metrics.MetricNames;
 import dev.wsmanager.testing.Await;
+import dev.wsmanager.testing.Scrape;
 import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -38,7 +39,12 @@ class MetricsExportTest {
     try (WsManager manager =
         WsManager.builder().name("export").registry(registry).constantLabel("track", "canary").build()) {
       ManagedStream s = manager.open(StreamSpec.builder("a", peer.url()).build());
-      Await.until("open", () -> s.state() == StreamState.OPEN);
+      // the connect duration is recorded just after the stream turns OPEN
+      Await.until(
+          "open and its connect counted",
+          () ->
+              s.state() == StreamState.OPEN
+                  && Scrape.value(registry, MetricNames.CONNECT_DURATION + "_count", "") == 1);
       String text = scrape(registry);
       for (String name :
           new String[] {

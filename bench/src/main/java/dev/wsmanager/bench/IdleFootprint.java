@@ -160,7 +160,7 @@ public final class IdleFootprint {
   }
 
   /** One connection opened and closed by each code path, so neither pays for class loading. */
-  private static void warmUp(String url, boolean virtual) throws Exception {
+  static void warmUp(String url, boolean virtual) throws Exception {
     try (WsManager m =
         WsManager.builder()
             .name("warm")
@@ -181,7 +181,7 @@ public final class IdleFootprint {
   }
 
   /** Live platform threads by name, digits folded: {@code OkHttp_TaskRunner:12,...}. */
-  private static String threadGroups() {
+  static String threadGroups() {
     Map<String, Integer> groups = new java.util.TreeMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       groups.merge(t.getName().replaceAll("[0-9]+", "N").replace(' ', '_'), 1, Integer::sum);

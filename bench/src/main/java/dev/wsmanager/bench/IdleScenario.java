@@ -52,10 +52,18 @@ final class IdleScenario {
             new Config[] {
               new Config("25", s.jdk25(), "raw", "virtual"),
               new Config("25", s.jdk25(), "manager", "virtual")
+            },
+            // OkHttp as users run it (its dispatcher's platform threads) against the manager with
+            // virtual threads: the memory goal on JDK 21+.
+            new Config[] {
+              new Config("25", s.jdk25(), "raw", "platform"),
+              new Config("25", s.jdk25(), "manager", "virtual")
             });
     try (Support.Server server = Support.Server.start("idle", "0", "0")) {
       for (Config[] cmp : comparisons) {
         List<Double> heapDelta = new ArrayList<>();
+        List<Double> rssRatio = new ArrayList<>();
+        boolean mixed = !cmp[0].threads().equals(cmp[1].threads());
         Map<String, List<Double>> threads = new HashMap<>();
         Map<String, List<Double>> rss = new HashMap<>();
         Map<String, List<Double>> heap = new HashMap<>();
@@ -100,11 +108,36 @@ final class IdleScenario {
           }
           heapDelta.add(
               Double.parseDouble(mgr.get("heapPerStream")) - Double.parseDouble(raw.get("heapPerStream")));
+          rssRatio.add(
+              Double.parseDouble(mgr.get("rssPerStreamKiB"))
+                  / Double.parseDouble(raw.get("rssPerStreamKiB")));
         }
         Config m = cmp[1];
+        if (mixed) {
+          Support.Spread ratio = Support.Spread.of(rssRatio);
+          report.row(
+              "3 idle RSS, JDK 25, " + Support.fmt("%,d", n)
+                  + ": manager (virtual threads) vs raw OkHttp (platform threads)",
+              "manager/raw RSS per stream ≤ 0.5",
+              Support.fmt(
+                  "%s (raw %.1f KiB, manager %.1f KiB per stream)",
+                  ratio.format("%.2f"),
+                  Support.Spread.of(rss.get("raw")).median(),
+                  Support.Spread.of(rss.get("manager")).median()),
+              ratio.median() <= 0.5,
+              "bench/run.sh --only 3");
+          notes.append(
+              Support.fmt(
+                  "- JDK 25, raw on platform threads against the manager on virtual threads: RSS"
+                      + " per stream, raw %s KiB, manager %s KiB.%n",
+                  Support.Spread.of(rss.get("raw")).format("%.1f"),
+                  Support.Spread.of(rss.get("manager")).format("%.1f")));
+          continue;
+        }
         Support.Spread delta = Support.Spread.of(heapDelta);
         report.row(
-            "3 idle heap, JDK " + m.label() + ", " + Support.fmt("%,d", n),
+            "3 idle heap, JDK " + m.label() + (m.threads().equals("virtual") ? " virtual threads" : "")
+                + ", " + Support.fmt("%,d", n),
             "manager ≤ raw + 2 KiB/stream",
             Support.fmt(
                 "%s B/stream over raw (raw %.1f KiB, manager %.1f KiB)",
@@ -148,10 +181,13 @@ final class IdleScenario {
         }
         notes.append(
             Support.fmt(
-                "- JDK %s: RSS per stream, raw %s KiB, manager %s KiB.%n",
+                "- JDK %s, %s threads on both sides: RSS per stream, raw %s KiB, manager %s KiB"
+                    + " (manager/raw %s).%n",
                 m.label(),
+                m.threads(),
                 Support.Spread.of(rss.get("raw")).format("%.1f"),
-                Support.Spread.of(rss.get("manager")).format("%.1f")));
+                Support.Spread.of(rss.get("manager")).format("%.1f"),
+                Support.Spread.of(rssRatio).format("%.2f")));
       }
     }
     details.append(table).append('\n').append(notes).append('\n').append(groups).append('\n');

@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Runs every scenario and writes the results as Markdown.
  *
- * <p>Usage: {@code Main [--quick] [--only 1,3] [--out docs/performance.md] [--command "..."]}.
+ * <p>Usage: {@code Main [--quick] [--scale] [--only 1,3] [--out docs/performance.md] [--command
+ * "..."]}; {@code --scale} adds scenario 8 (19,000 streams in one JVM).
  * System properties {@code bench.jdk17} and {@code bench.jdk25} name the JDK homes for the idle
  * footprint runs.
  */
@@ -23,12 +24,14 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     boolean quick = false;
+    boolean scale = false;
     Set<String> only = null;
     Path out = null;
     String command = "bench/run.sh";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
+        case "--scale" -> scale = true;
         case "--only" -> only = new HashSet<>(Arrays.asList(args[++i].split(",")));
         case "--out" -> out = Path.of(args[++i]);
         case "--command" -> command = args[++i];
@@ -66,6 +69,10 @@ public final class Main {
     }
     if (s.runs("7")) {
       AccountingScenario.run(report, s);
+    }
+    // Many streams: long and heavy on the machine, so only when asked for.
+    if (scale && s.runs("8")) {
+      ScaleScenario.run(report, s);
     }
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
     System.out.println("finished in " + seconds + " s");

@@ -210,6 +210,20 @@ final class Support {
   /** USER_HZ: the unit of /proc/PID/stat's CPU times; 100 on every Linux ABI this runs on. */
   static final long CLOCK_TICKS = 100;
 
+  /** The soft limit on open files of this process, as {@code /proc/self/limits} states it. */
+  static String openFilesLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          return fmt("%,d", Long.parseLong(line.substring(26).trim().split("\\s+")[0]));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+    return "unknown";
+  }
+
   /** CPU time this process has used, all threads. */
   static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
