@@ -58,9 +58,14 @@ XML
 # -Dmaven.install.skip: the rehearsal puts nothing into the local repository.
 (cd "$tree" && ./mvnw -B -q -gs "$work/settings.xml" -Prelease -DskipTests -Djacoco.skip=true \
   -Dmaven.install.skip=true -Dgpg.keyname="$keyid" -DskipPublishing=true deploy)
-bundle_dir="$tree/target/central-staging"
-[ -d "$bundle_dir" ] || { echo "the Central plugin staged nothing under target/central-staging"; exit 1; }
-cp -R "$bundle_dir/." "$staging/"
+# The plugin stages under target/central-staging and bundles that into central-bundle.zip, the
+# file it would upload: unpack the bundle, which is what Central would receive.
+bundle="$tree/target/central-publishing/central-bundle.zip"
+if [ -f "$bundle" ]; then
+  (cd "$staging" && jar xf "$bundle")
+else
+  cp -R "$tree/target/central-staging/." "$staging/" 2>/dev/null || true
+fi
 
 echo "==> staged files"
 (cd "$staging" && find . -type f | sort)
