@@ -52,6 +52,10 @@ public final class WsManager implements AutoCloseable {
   public static final Duration MAX_CLOSE_TIMEOUT = Duration.ofHours(1);
   /** The longest failed-stream retention: 7 days. */
   public static final Duration MAX_FAILED_STREAM_RETENTION = Duration.ofDays(7);
+  /** The default cap on handshakes in flight: 1,000. */
+  public static final int DEFAULT_MAX_CONNECTING_STREAMS = 1_000;
+  /** The highest cap on handshakes in flight: 1,000,000. */
+  public static final int MAX_CONNECTING_STREAMS_LIMIT = 1_000_000;
 
   private final Engine engine;
   private final Duration closeTimeout;
@@ -59,6 +63,11 @@ public final class WsManager implements AutoCloseable {
   private WsManager(Engine engine, Duration closeTimeout) {
     this.engine = engine;
     this.closeTimeout = closeTimeout;
+  }
+
+  /** Test hook: handshakes in flight now. */
+  int connectsInFlight() {
+    return engine.connectsInFlight();
   }
 
   /**
@@ -213,6 +222,7 @@ public final class WsManager implements AutoCloseable {
     private boolean perStreamMetrics;
     private double connectsPerSecond = 100;
     private int connectBurst = 10;
+    private int maxConnectingStreams = DEFAULT_MAX_CONNECTING_STREAMS;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private Duration failedRetention = Duration.ofMinutes(10);
     private InstantSource clock = Clock.systemUTC();
@@ -328,6 +338,23 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
+     * Caps the handshakes in flight across the whole manager, beside the rate of {@link
+     * #maxConnectsPerSecond}. A stream whose attempt is due while the cap is reached stays {@link
+     * StreamState#CONNECTING} and waits in line, first come first served; its connect timeout starts
+     * only when its handshake does. A slot is freed when a handshake opens, fails, times out or its
+     * stream is closed. Without a cap, thousands of slow handshakes (a loaded machine or server)
+     * all start, time out together and start again; with it they complete a batch at a time.
+     * Default {@value #DEFAULT_MAX_CONNECTING_STREAMS}.
+     *
+     * @param max handshakes at once, from 1 to {@value #MAX_CONNECTING_STREAMS_LIMIT}
+     * @return this builder
+     */
+    public Builder maxConnectingStreams(int max) {
+      this.maxConnectingStreams = max;
+      return this;
+    }
+
+    /**
      * Sets the close timeout.
      *
      * @param timeout how long {@link WsManager#close()} and {@link ManagedStream#close()} wait for
@@ -400,6 +427,11 @@ public final class WsManager implements AutoCloseable {
       if (connectBurst < 1) {
         throw new IllegalArgumentException("connect burst must be at least 1, was " + connectBurst);
       }
+      if (maxConnectingStreams < 1 || maxConnectingStreams > MAX_CONNECTING_STREAMS_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxConnectingStreams must be from 1 to " + MAX_CONNECTING_STREAMS_LIMIT + ", was "
+                + maxConnectingStreams);
+      }
       Check.duration("closeTimeout", closeTimeout, Duration.ZERO, MAX_CLOSE_TIMEOUT, null);
       Check.duration("failedStreamRetention", failedRetention, Duration.ZERO,
           MAX_FAILED_STREAM_RETENTION, null);
@@ -418,6 +450,7 @@ public final class WsManager implements AutoCloseable {
                   perStreamMetrics,
                   connectsPerSecond,
                   connectBurst,
+                  maxConnectingStreams,
                   closeTimeout,
                   failedRetention,
                   clock,

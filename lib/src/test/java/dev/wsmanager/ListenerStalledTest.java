@@ -88,7 +88,7 @@ class ListenerStalledTest {
   }
 
   @Test
-  void queuedDeliveryKeepsTheConnectionReadingAndDropsTheOldest() {
+  void queuedDeliveryKeepsTheConnectionReadingAndDropsTheOldest() throws InterruptedException {
     RecordingListener listener = blockingOnFirstText();
     ManagedStream s =
         manager.open(
@@ -105,7 +105,8 @@ class ListenerStalledTest {
     assertThat(s.state()).isEqualTo(StreamState.OPEN);
     assertThat(listener.failures).isEmpty();
     assertThat(Scrape.value(registry, "ws_manager_delivery_queue_depth", "")).isEqualTo(3);
-    feed.shutdownNow();
+    feed.shutdown(); // lets a broadcast under way finish: every tick counted was sent
+    assertThat(feed.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
     long sent = ticks.get();
     Await.until("all received", () -> manager.stats().messagesReceived() == sent);
     release.countDown();

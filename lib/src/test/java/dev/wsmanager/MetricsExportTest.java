@@ -100,8 +100,7 @@ class MetricsExportTest {
       String text = scrape(registry);
       assertThat(text)
           .contains("ws_manager_connection_attempts_total{manager=\"per\",stream=\"odd \\\"id\\\"\\nü\"} 1.0");
-      s.close();
-      Await.until("closed", () -> s.state() == StreamState.CLOSED);
+      s.closeAsync().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS); // removed
       assertThat(scrape(registry)).doesNotContain("stream=");
     }
   }

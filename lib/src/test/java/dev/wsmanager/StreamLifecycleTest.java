@@ -251,6 +251,8 @@ class StreamLifecycleTest {
       time.advance(Duration.ofSeconds(1L << i));
     }
     Await.until("5th failure", () -> manager.stats().connectionFailures().get(FailureReason.CONNECT_ERROR) == 5);
+    // callbacks are delivered on their own thread, after the state changed
+    Await.until("5 onFailure callbacks", () -> listener.failures.size() == 5);
     assertThat(listener.failures).containsOnly(FailureReason.CONNECT_ERROR);
   }
 

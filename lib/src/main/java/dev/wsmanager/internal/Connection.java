@@ -18,6 +18,7 @@ final class Connection extends WebSocketListener {
   final MessageCounter counter;
   volatile WebSocket ws;
   volatile boolean open;
+  boolean holdsSlot; // guarded by the loop's lock: a handshake slot, until open or retired
   ScheduledFuture<?> deadline; // guarded by the loop's lock: connect timeout, then idle check
 
   Connection(StreamLoop loop, MessageDelivery messages, long startedNanos, LongSupplier clockMillis) {

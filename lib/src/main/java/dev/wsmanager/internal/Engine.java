@@ -66,6 +66,7 @@ public final class Engine {
   private final long failedRetentionMillis;
   private final ManagerMetrics metrics;
   private final AdmissionLimiter admission;
+  private final ConnectSlots connectSlots;
   private final OwnedThreads threads = new OwnedThreads(); // scheduler and io
   private final OwnedThreads callbackThreads = new OwnedThreads();
   private final CallbackExecutor callbacks;
@@ -99,6 +100,7 @@ public final class Engine {
       boolean perStreamMetrics,
       double connectsPerSecond,
       int connectBurst,
+      int maxConnectingStreams,
       Duration closeTimeout,
       Duration failedRetention,
       InstantSource clock,
@@ -115,6 +117,14 @@ public final class Engine {
     this.failedRetentionMillis = c.failedRetention().toMillis();
     this.registry = c.registry();
     this.admission = new AdmissionLimiter(c.connectsPerSecond(), c.connectBurst());
+    this.connectSlots =
+        new ConnectSlots(
+            c.maxConnectingStreams(),
+            loop -> {
+              if (context.schedule(loop::slotGranted, 0) == null) {
+                throw new IllegalStateException("closing");
+              }
+            });
     ExecutorService virtual = c.virtualThreads() ? VirtualThreads.executor() : null;
     this.metrics =
         new ManagerMetrics(
@@ -375,6 +385,11 @@ public final class Engine {
     }
   }
 
+  /** Handshakes in flight now (streams holding a connect slot); for tests. */
+  public int connectsInFlight() {
+    return connectSlots.inFlight();
+  }
+
   /** The narrow view of the engine its streams get. */
   private final class Context implements StreamContext {
     @Override
@@ -400,6 +415,16 @@ public final class Engine {
     @Override
     public long reserveAdmissionNanos() {
       return admission.reserve(nowNanos());
+    }
+
+    @Override
+    public boolean acquireConnectSlot(StreamLoop waiter) {
+      return connectSlots.acquireOrWait(waiter);
+    }
+
+    @Override
+    public void releaseConnectSlot() {
+      connectSlots.release();
     }
 
     @Override

@@ -14,6 +14,15 @@ interface StreamContext {
   /** Reserves a connection attempt slot for now; returns how long to wait for it, 0 if none. */
   long reserveAdmissionNanos();
 
+  /**
+   * Takes a handshake slot for {@code waiter}, or puts it in line and returns false; its
+   * {@link StreamLoop#slotGranted()} runs on the scheduler when its slot comes.
+   */
+  boolean acquireConnectSlot(StreamLoop waiter);
+
+  /** Gives back a handshake slot taken by {@link #acquireConnectSlot}. */
+  void releaseConnectSlot();
+
   /** A uniform random number in {@code [0, 1)}, for jitter. */
   double random();
 

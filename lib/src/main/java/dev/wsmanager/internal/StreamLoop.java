@@ -67,6 +67,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private long openedAtMillis = -1;
   private long idleCheckCount; // messages seen by the last idle check that found unstamped ones
   private long idleCheckAtMillis = -1;
+  private boolean waitingForSlot; // in line for a handshake slot (ctx.acquireConnectSlot)
   private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
   StreamLoop(StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
@@ -110,7 +111,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       // looks at the streams, so it either saw this one or this check sees the flag.
       close();
     } else if (connectNow) {
-      connect(true);
+      connect(true, false);
     }
   }
 
@@ -120,7 +121,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
    */
   private boolean scheduleConnectLocked(long delayMillis) {
     if (delayMillis > 0) {
-      timer = ctx.schedule(() -> connect(false), delayMillis);
+      timer = ctx.schedule(() -> connect(false, false), delayMillis);
       return false;
     }
     return admitLocked();
@@ -136,15 +137,29 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     if (waitNanos <= 0) {
       return true;
     }
-    timer = ctx.schedule(() -> connect(true), (waitNanos + 999_999L) / 1_000_000L);
+    timer = ctx.schedule(() -> connect(true, false), (waitNanos + 999_999L) / 1_000_000L);
     return false;
   }
 
-  private void connect(boolean admitted) {
+  /** A handshake slot this stream waited for is its own now (on the scheduler). */
+  void slotGranted() {
+    connect(true, true);
+  }
+
+  /**
+   * Starts an attempt: waits for a stalled callback, then for its admission (unless {@code
+   * admitted}), then for a handshake slot (unless {@code slotHeld}); each wait calls back here.
+   */
+  private void connect(boolean admitted, boolean slotHeld) {
     Connection c;
+    boolean releaseSlot = slotHeld; // given back unless a connection takes it
     lock.lock();
     try {
-      if (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF) {
+      if (slotHeld) {
+        waitingForSlot = false;
+      }
+      if (waitingForSlot
+          || (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF)) {
         return;
       }
       timer = null;
@@ -152,13 +167,21 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (last != null && last.counter.inCallback()) {
         // The last connection's reader is still inside a stalled listener callback: a new reader
         // would call the listener concurrently with it. Wait for it to return.
-        timer = ctx.schedule(() -> connect(admitted), STALLED_RECHECK_MILLIS);
+        timer = ctx.schedule(() -> connect(admitted, false), STALLED_RECHECK_MILLIS);
         return;
       }
       if (!admitted && !admitLocked()) {
         return; // runs again when its slot comes
       }
+      if (!slotHeld && !ctx.acquireConnectSlot(this)) {
+        // in line for a handshake slot: CONNECTING, with no connect timer yet
+        waitingForSlot = true;
+        transitionLocked(StreamState.CONNECTING);
+        return;
+      }
+      releaseSlot = false;
       c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis);
+      c.holdsSlot = true;
       connections.start(c);
       attempts++;
       ctx.metrics().attempts.increment();
@@ -166,6 +189,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       transitionLocked(StreamState.CONNECTING);
     } finally {
       unlock();
+      if (releaseSlot) {
+        ctx.releaseConnectSlot();
+      }
     }
     WebSocket ws;
     try {
@@ -192,6 +218,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         c.cancel();
         return;
       }
+      releaseSlotLocked(c);
       cancel(c.deadline);
       c.deadline = null;
     } finally {
@@ -256,19 +283,23 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     disconnected(c, Disconnect.serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause));
   }
 
-  /** OkHttp finished the close handshake; it closes the socket only after telling us, so we do. */
+  /**
+   * OkHttp finished the close handshake. It closes the socket only after telling us, so a close
+   * we asked for cancels it before the stream counts as closed. Only then: cancelling (a reset)
+   * right after answering a server's close could lose that answer on its way.
+   */
   void closed(Connection c) {
-    c.cancel();
     lock.lock();
     try {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       finishLocked();
     } finally {
       unlock();
     }
+    c.cancel();
     ctx.removed(this);
   }
 
@@ -348,7 +379,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c)) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       cancel(c.deadline);
       if (state == StreamState.CLOSING) {
         finishLocked();
@@ -366,7 +397,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       ctx.removed(this);
     }
     if (connectNow) {
-      connect(true);
+      connect(true, false);
     }
   }
 
@@ -447,7 +478,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         default:
           Connection connecting = connections.current();
           if (connecting != null) {
-            connections.retire(connecting);
+            retireLocked(connecting);
             cancel(connecting.deadline);
           }
           finishLocked();
@@ -478,7 +509,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      connections.retire(c);
+      retireLocked(c);
       finishLocked();
     } finally {
       unlock();
@@ -494,7 +525,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (state != StreamState.CLOSED) {
         Connection c = connections.current();
         if (c != null) {
-          connections.retire(c);
+          retireLocked(c);
           cancel(c.deadline);
         }
         finishLocked();
@@ -525,6 +556,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /** Called by the manager once the stream is removed: its id is free. */
   void removedFromManager() {
     closedFuture.complete(null);
+  }
+
+  /** {@code c}, the current connection, ended: it gives back its handshake slot if it held one. */
+  private void retireLocked(Connection c) {
+    connections.retire(c);
+    releaseSlotLocked(c);
+  }
+
+  private void releaseSlotLocked(Connection c) {
+    if (c.holdsSlot) {
+      c.holdsSlot = false;
+      ctx.releaseConnectSlot();
+    }
   }
 
   private void finishLocked() {
