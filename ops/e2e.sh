@@ -131,6 +131,26 @@ retry_rate_positive() {
 }
 wait_until 60 "a non-zero retry rate" retry_rate_positive
 
+# The demo streams answer application heartbeats, carry event times and are in groups: each of
+# those series must have data, not just exist.
+positive() { # positive PROMQL: the first sample's value is above zero
+  v=$(query "$1")
+  python3 -c "import sys; sys.exit(0 if float('${v:-0}') > 0 else 1)"
+}
+wait_until 60 "answered heartbeats" positive 'sum(ws_manager_heartbeats_total{result="success"})'
+wait_until 60 "heartbeat round trips" positive 'sum(ws_manager_heartbeat_rtt_seconds_count)'
+wait_until 60 "feed delays" positive 'sum(ws_manager_message_delay_seconds_count)'
+wait_until 60 "open connections in groups" positive 'sum(ws_manager_active_connections{group!=""})'
+wait_until 60 "a p95 feed delay" positive \
+  'histogram_quantile(0.95, sum(rate(ws_manager_message_delay_seconds_bucket[1m])) by (le))'
+# DEMO_CHAOS delays a connection's heartbeat replies every 15 s and skews its clock every 15 s
+wait_until 90 "a heartbeat timeout" positive 'sum(ws_manager_heartbeats_total{result="timeout"})'
+wait_until 90 "a clock-skewed message" positive 'sum(ws_manager_message_delay_negative_total)'
+echo "e2e: heartbeats $(query 'sum(ws_manager_heartbeats_total{result="success"})') answered," \
+  "$(query 'sum(ws_manager_heartbeats_total{result="timeout"})') timed out;" \
+  "$(query 'sum(ws_manager_message_delay_seconds_count)') delays," \
+  "$(query 'sum(ws_manager_message_delay_negative_total)') skewed"
+
 echo "e2e: running every dashboard query"
 python3 ops/dashboard_queries.py --prometheus "$PROM" --dashboard grafana-dashboard.json \
   || fail "dashboard queries"

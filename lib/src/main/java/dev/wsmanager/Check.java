@@ -53,4 +53,13 @@ final class Check {
     }
     return ms + "ms";
   }
+
+  /** A value for a message: control characters as {@code ?}, at most 100 characters. */
+  static String printable(String value) {
+    if (value == null) {
+      return "null";
+    }
+    String oneLine = value.replaceAll("\\p{Cntrl}", "?");
+    return oneLine.length() <= 100 ? oneLine : oneLine.substring(0, 100) + "...";
+  }
 }

@@ -26,6 +26,8 @@ public enum FailureReason {
   PING_TIMEOUT,
   /** No message arrived within the stream's idle timeout. */
   IDLE_TIMEOUT,
+  /** An application heartbeat ({@link StreamSpec#heartbeat()}) was not answered in time. */
+  HEARTBEAT_TIMEOUT,
   /** The server closed the connection with a code other than 1000 or 1001. */
   CLOSED_BY_SERVER,
   /** An open connection broke (reset, end of stream, protocol error). */

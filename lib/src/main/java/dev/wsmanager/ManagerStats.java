@@ -18,6 +18,11 @@ import java.util.Map;
  * @param messagesSent messages queued for sending
  * @param listenerErrors listener callbacks and subscribe hooks that threw
  * @param streamsByState live streams by state, every state but {@link StreamState#CLOSED} present
+ * @param heartbeatSuccesses application heartbeats answered in time
+ * @param heartbeatTimeouts application heartbeats not answered in time
+ * @param negativeMessageDelays messages whose event time lay ahead of this host's clock
+ * @param adminOperations streams reconnected or closed by {@link WsManager#reconnect}, {@link
+ *     WsManager#close(String)} and {@link WsManager#closeIdle}
  */
 public record ManagerStats(
     boolean running,
@@ -31,7 +36,11 @@ public record ManagerStats(
     long messagesReceived,
     long messagesSent,
     long listenerErrors,
-    Map<StreamState, Long> streamsByState) {
+    Map<StreamState, Long> streamsByState,
+    long heartbeatSuccesses,
+    long heartbeatTimeouts,
+    long negativeMessageDelays,
+    long adminOperations) {
 
   /**
    * The sum of {@link #connectionFailures()}.
@@ -41,4 +50,5 @@ public record ManagerStats(
   public long totalConnectionFailures() {
     return connectionFailures.values().stream().mapToLong(Long::longValue).sum();
   }
+
 }

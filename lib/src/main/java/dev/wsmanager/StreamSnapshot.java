@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param messagesReceived messages received over the stream's life
  * @param messagesSent messages sent over the stream's life
  * @param queuedBytes bytes queued on the current connection
+ * @param group the stream's group ({@link StreamSpec#group()}), or {@code null}
  */
 public record StreamSnapshot(
     String id,
@@ -33,4 +34,5 @@ public record StreamSnapshot(
     Instant lastMessageAt,
     long messagesReceived,
     long messagesSent,
-    long queuedBytes) {}
+    long queuedBytes,
+    String group) {}

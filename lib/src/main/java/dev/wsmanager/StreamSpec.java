@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import java.util.regex.Pattern;
 import okhttp3.Headers;
 
 /**
@@ -29,6 +31,7 @@ public final class StreamSpec {
   public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
   /** OkHttp closes a WebSocket with 1001 when more than this is queued. */
   static final long OKHTTP_MAX_QUEUE_SIZE = 16L * 1024 * 1024;
+  private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   /** The longest connect timeout: 10 minutes. */
   public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(10);
   /** The longest ping interval: 1 hour. */
@@ -49,6 +52,10 @@ public final class StreamSpec {
   private final Duration connectTimeout;
   private final ReconnectPolicy reconnectPolicy;
   private final long maxQueuedBytes;
+  private final Heartbeat heartbeat;
+  private final ToLongFunction<String> eventTime;
+  private final int eventTimeSampling;
+  private final String group;
   private final int deliveryQueue;
   private final QueueOverflow overflow;
 
@@ -66,6 +73,10 @@ public final class StreamSpec {
     this.connectTimeout = b.connectTimeout;
     this.reconnectPolicy = b.reconnectPolicy;
     this.maxQueuedBytes = b.maxQueuedBytes;
+    this.heartbeat = b.heartbeat;
+    this.eventTime = b.eventTime;
+    this.eventTimeSampling = b.eventTimeSampling;
+    this.group = b.group;
   }
 
   /**
@@ -146,6 +157,31 @@ public final class StreamSpec {
     return maxQueuedBytes;
   }
 
+  /** {@return the application heartbeat, or {@code null} when the stream sends none} */
+  public Heartbeat heartbeat() {
+    return heartbeat;
+  }
+
+  /**
+   * The event-time extractor: epoch milliseconds of a text message's event, or a value of zero or
+   * less when it has none.
+   *
+   * @return the extractor, or {@code null} when message delay is not measured
+   */
+  public ToLongFunction<String> eventTime() {
+    return eventTime;
+  }
+
+  /** {@return every how many text messages the event time is read; 1 for every message} */
+  public int eventTimeSampling() {
+    return eventTimeSampling;
+  }
+
+  /** {@return the stream's group, the value of the {@code group} label, or {@code null}} */
+  public String group() {
+    return group;
+  }
+
   /**
    * The capacity of the stream's delivery queue.
    *
@@ -162,7 +198,8 @@ public final class StreamSpec {
 
   @Override
   public String toString() {
-    return "StreamSpec{id=" + id + ", url=" + redactedUrl + '}';
+    return "StreamSpec{id=" + id + ", url=" + redactedUrl
+        + (group == null ? "" : ", group=" + group) + '}';
   }
 
   /** Builds a {@link StreamSpec}; {@link #build()} checks every value. */
@@ -177,6 +214,10 @@ public final class StreamSpec {
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private ReconnectPolicy reconnectPolicy;
     private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private Heartbeat heartbeat;
+    private ToLongFunction<String> eventTime;
+    private int eventTimeSampling = 1;
+    private String group;
     private int deliveryQueue;
     private QueueOverflow overflow;
 
@@ -304,6 +345,59 @@ public final class StreamSpec {
     }
 
     /**
+     * Sends an application-level heartbeat while the connection is open and fails the connection
+     * with {@link FailureReason#HEARTBEAT_TIMEOUT} when a reply is late. Off by default.
+     *
+     * @param heartbeat what to send, how often, and how to recognise the reply
+     * @return this builder
+     */
+    public Builder heartbeat(Heartbeat heartbeat) {
+      this.heartbeat = Check.notNull(heartbeat, "heartbeat(heartbeat): heartbeat");
+      return this;
+    }
+
+    /**
+     * Measures how late messages arrive: {@code extractor} reads a text message's event time in
+     * epoch milliseconds (or returns zero or less when it has none), and the manager records now
+     * minus that time in {@code ws_manager_message_delay_seconds}. Messages stamped in the future
+     * (clock skew between the server and this host) are counted in {@code
+     * ws_manager_message_delay_negative_total} instead. It runs on the reader thread; {@link
+     * EventTime#jsonField} is a cheap ready-made one. Off by default.
+     *
+     * @param extractor returns epoch milliseconds, or zero or less for none
+     * @return this builder
+     */
+    public Builder eventTime(ToLongFunction<String> extractor) {
+      this.eventTime = Check.notNull(extractor, "eventTime(extractor): extractor");
+      return this;
+    }
+
+    /**
+     * Reads the event time of one text message in {@code everyNth} only, for streams so busy that
+     * even a cheap extractor and a clock read per message matter. Default 1: every message.
+     *
+     * @param everyNth from 1 to 1,000,000
+     * @return this builder
+     */
+    public Builder eventTimeSampling(int everyNth) {
+      this.eventTimeSampling = everyNth;
+      return this;
+    }
+
+    /**
+     * Puts the stream in a group, such as {@code "binance"}: the manager's series then carry a
+     * {@code group} label, one set per group, and the JSON view lists the group. A manager allows
+     * {@link WsManager.Builder#maxGroups} distinct groups. Default: no group (no label).
+     *
+     * @param group 1 to 64 of letters, digits, {@code _ . : -}
+     * @return this builder
+     */
+    public Builder group(String group) {
+      this.group = Check.notNull(group, "group(group): group");
+      return this;
+    }
+
+    /**
      * Hands messages to the listener from a bounded queue on the manager's callback threads
      * instead of directly on the connection's reader thread, so a slow listener never stops the
      * connection from reading (pongs included). Messages keep their order and are delivered one at
@@ -354,6 +448,16 @@ public final class StreamSpec {
         throw new IllegalArgumentException(
             field + "maxQueuedBytes must be within [1, " + OKHTTP_MAX_QUEUE_SIZE + "], was "
                 + maxQueuedBytes);
+      }
+      if (eventTimeSampling < 1 || eventTimeSampling > 1_000_000) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': eventTimeSampling must be within [1, 1000000], was "
+                + eventTimeSampling);
+      }
+      if (group != null && !GROUP.matcher(group).matches()) {
+        throw new IllegalArgumentException(
+            "stream '" + id + "': group must be 1 to 64 letters, digits, '_', '.', ':' or '-',"
+                + " was '" + Check.printable(group) + "'");
       }
       Headers.Builder h = new Headers.Builder();
       headers.forEach(

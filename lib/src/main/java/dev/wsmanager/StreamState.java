@@ -16,7 +16,7 @@ package dev.wsmanager;
  *               | handshake ok                      |
  *               v                                   |
  *             OPEN ---- connection lost, ---> BACKING_OFF (or FAILED when attempts are exhausted)
- *               |       server close, ping or idle timeout
+ *               |       server close, ping, heartbeat or idle timeout
  *               | close()
  *               v
  *            CLOSING ----------------------------> CLOSED
@@ -27,12 +27,13 @@ package dev.wsmanager;
  * <ul>
  *   <li>{@link #CONNECTING} to {@link #OPEN}, {@link #BACKING_OFF}, {@link #FAILED} or {@link
  *       #CLOSED} (closed by the user while connecting);
- *   <li>{@link #OPEN} to {@link #BACKING_OFF}, {@link #FAILED}, {@link #CLOSING} or {@link
- *       #CLOSED};
+ *   <li>{@link #OPEN} to {@link #BACKING_OFF}, {@link #FAILED}, {@link #CLOSING}, {@link
+ *       #CLOSED} or {@link #CONNECTING} (an operator's {@link WsManager#reconnect});
  *   <li>{@link #BACKING_OFF} to {@link #CONNECTING} or {@link #CLOSED};
  *   <li>{@link #CLOSING} to {@link #CLOSED};
  *   <li>{@link #FAILED} to {@link #CLOSED} (closed by the user, or cleaned up when the manager's
- *       failed-stream retention elapses);
+ *       failed-stream retention elapses) or {@link #CONNECTING} (an operator's {@link
+ *       WsManager#reconnect});
  *   <li>{@link #CLOSED} is terminal.
  * </ul>
  *

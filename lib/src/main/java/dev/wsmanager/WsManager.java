@@ -57,12 +57,17 @@ public final class WsManager implements AutoCloseable {
   /** The highest cap on handshakes in flight: 1,000,000. */
   public static final int MAX_CONNECTING_STREAMS_LIMIT = 1_000_000;
 
+  /** The default most stream groups a manager allows: 20. */
+  public static final int DEFAULT_MAX_GROUPS = 20;
+
   private final Engine engine;
   private final Duration closeTimeout;
+  private final WsManagerJmx jmx;
 
-  private WsManager(Engine engine, Duration closeTimeout) {
+  private WsManager(Engine engine, Duration closeTimeout, boolean jmx) {
     this.engine = engine;
     this.closeTimeout = closeTimeout;
+    this.jmx = jmx ? WsManagerJmx.register(this) : null;
   }
 
   /** Test hook: handshakes in flight now. */
@@ -119,6 +124,61 @@ public final class WsManager implements AutoCloseable {
    */
   public ManagerStats stats() {
     return engine.stats();
+  }
+
+  /**
+   * Each stream group's counters and gauges ({@link StreamSpec.Builder#group}), by group name.
+   * Streams without a group are in none of them; {@link #stats()} counts every stream.
+   *
+   * @return the stats by group, sorted by name; empty when no stream has a group
+   */
+  public Map<String, ManagerStats> groupStats() {
+    return engine.groupStats();
+  }
+
+  /**
+   * Reconnects a stream now, for an operator: an open connection is closed with 1000 and a new
+   * one opened; a stream backing off skips the rest of its wait; a {@link StreamState#FAILED}
+   * stream starts over with a fresh attempt count. None of this is counted as a failure or a
+   * retry; it is counted in {@code ws_manager_admin_operations_total{operation="reconnect"}} and
+   * logged.
+   *
+   * @param id a stream id
+   * @return {@code true} if a live stream has that id (one already connecting is left alone);
+   *     {@code false} if none has, or it is closing
+   */
+  public boolean reconnect(String id) {
+    return engine.reconnect(Check.notNull(id, "id"));
+  }
+
+  /**
+   * Closes a stream by id, as {@link ManagedStream#close()} does; counted in {@code
+   * ws_manager_admin_operations_total{operation="close"}} and logged.
+   *
+   * @param id a stream id
+   * @return {@code true} if a live stream had that id and was not already closing
+   */
+  public boolean close(String id) {
+    return engine.close(Check.notNull(id, "id"));
+  }
+
+  /**
+   * Closes every live stream that received no message for at least {@code idle} (counting from
+   * when it was opened if it never received one), whatever its state; the clean-up an operator
+   * runs for streams nobody feeds. Counted in {@code
+   * ws_manager_admin_operations_total{operation="close_idle"}} and logged.
+   *
+   * @param idle how long without a message, positive
+   * @return the ids of the streams it closed, sorted
+   * @throws IllegalArgumentException if {@code idle} is not positive
+   */
+  public List<String> closeIdle(Duration idle) {
+    Check.notNull(idle, "closeIdle(idle): idle");
+    if (idle.isNegative() || idle.isZero()) {
+      throw new IllegalArgumentException(
+          "closeIdle needs a positive duration such as PT5M, was " + idle);
+    }
+    return engine.closeIdle(idle);
   }
 
   /**
@@ -201,6 +261,9 @@ public final class WsManager implements AutoCloseable {
   public void close(Duration timeout) {
     Check.notNull(timeout, "close(timeout): timeout");
     engine.close(timeout.isNegative() ? Duration.ZERO : timeout);
+    if (jmx != null) {
+      jmx.unregister();
+    }
   }
 
   @Override
@@ -212,7 +275,8 @@ public final class WsManager implements AutoCloseable {
   public static final class Builder {
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Set<String> RESERVED_LABELS =
-        Set.of("manager", "reason", "state", "stream", "le", "job", "instance", "quantile");
+        Set.of("manager", "reason", "state", "stream", "le", "job", "instance", "quantile",
+            "group", "result", "operation", "status");
 
     private String name = "default";
     private OkHttpClient client;
@@ -229,8 +293,38 @@ public final class WsManager implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private boolean virtualThreads;
+    private int maxGroups = DEFAULT_MAX_GROUPS;
+    private boolean jmx;
 
     private Builder() {}
+
+    /**
+     * Limits the distinct stream groups ({@link StreamSpec.Builder#group}) of the manager; each
+     * adds a set of series. {@link WsManager#open} throws for a stream whose group would exceed
+     * it. Default {@value WsManager#DEFAULT_MAX_GROUPS}.
+     *
+     * @param max from 1 to 1000
+     * @return this builder
+     */
+    public Builder maxGroups(int max) {
+      this.maxGroups = max;
+      return this;
+    }
+
+    /**
+     * Registers the manager as the MXBean {@code dev.wsmanager:type=WsManager,name=<name>} on the
+     * platform MBean server ({@link WsManagerMXBean}: its stats as attributes, reconnect, close and
+     * closeIdle as operations) and unregisters it on close. Off by default, as in HikariCP:
+     * the operations close streams, and several managers of one name would clash.
+     *
+     * @param enabled whether to register the MXBean; {@link #build()} throws {@link
+     *     IllegalStateException} if an MXBean of the same name is registered already
+     * @return this builder
+     */
+    public Builder jmx(boolean enabled) {
+      this.jmx = enabled;
+      return this;
+    }
 
     /**
      * Runs the connections of the client the manager creates, and the listener callbacks, on
@@ -435,6 +529,12 @@ public final class WsManager implements AutoCloseable {
       Check.duration("closeTimeout", closeTimeout, Duration.ZERO, MAX_CLOSE_TIMEOUT, null);
       Check.duration("failedStreamRetention", failedRetention, Duration.ZERO,
           MAX_FAILED_STREAM_RETENTION, null);
+      if (maxGroups < 1 || maxGroups > 1000) {
+        throw new IllegalArgumentException("maxGroups must be within [1, 1000], was " + maxGroups);
+      }
+      if (jmx) {
+        WsManagerJmx.checkAvailable(name);
+      }
       Labels labels = Labels.EMPTY;
       for (Map.Entry<String, String> e : constantLabels.entrySet()) {
         labels = labels.add(e.getKey(), e.getValue());
@@ -456,8 +556,14 @@ public final class WsManager implements AutoCloseable {
                   clock,
                   scheduler,
                   random,
-                  virtualThreads));
-      return new WsManager(engine, closeTimeout);
+                  virtualThreads,
+                  maxGroups));
+      try {
+        return new WsManager(engine, closeTimeout, jmx);
+      } catch (RuntimeException e) {
+        engine.close(Duration.ZERO);
+        throw e;
+      }
     }
   }
 }

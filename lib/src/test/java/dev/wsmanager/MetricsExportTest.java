@@ -34,6 +34,14 @@ class MetricsExportTest {
     return out.toString(StandardCharsets.UTF_8);
   }
 
+  static String scrapeUnchecked(PrometheusRegistry registry) {
+    try {
+      return scrape(registry);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void everyContractNameIsExportedWithTheManagerAndConstantLabels() throws Exception {
     try (WsManager manager =

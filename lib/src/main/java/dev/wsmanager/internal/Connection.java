@@ -1,6 +1,7 @@
 package dev.wsmanager.internal;
 
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import okhttp3.Response;
 import okhttp3.WebSocket;
@@ -9,23 +10,28 @@ import okio.ByteString;
 
 /**
  * One physical connection attempt of a stream: OkHttp's listener for it, its own message counter,
- * and its deadline. Events of a connection that is no longer the stream's current one are ignored.
+ * its deadline and its per-message hooks (heartbeat, delay; none for most streams). Events of a connection that is no longer the stream's current one are ignored.
  */
 final class Connection extends WebSocketListener {
   private final StreamLoop loop;
   private final MessageDelivery messages;
   final long startedNanos;
   final MessageCounter counter;
+  /** Heartbeat and delay per text message; null when the stream has neither. */
+  final MessageHooks hooks;
   volatile WebSocket ws;
   volatile boolean open;
   boolean holdsSlot; // guarded by the loop's lock: a handshake slot, until open or retired
   ScheduledFuture<?> deadline; // guarded by the loop's lock: connect timeout, then idle check
 
-  Connection(StreamLoop loop, MessageDelivery messages, long startedNanos, LongSupplier clockMillis) {
+  Connection(
+      StreamLoop loop, MessageDelivery messages, long startedNanos, LongSupplier clockMillis,
+      Function<Connection, MessageHooks> hooks) {
     this.loop = loop;
     this.messages = messages;
     this.startedNanos = startedNanos;
     this.counter = new MessageCounter(clockMillis);
+    this.hooks = hooks.apply(this);
   }
 
   /** Closes the socket at once, without a close handshake. */
@@ -47,7 +53,18 @@ final class Connection extends WebSocketListener {
     if (!loop.isCurrent(this)) {
       return;
     }
+    received(text);
+  }
+
+  /**
+   * A text message of the current connection: counted, shown to the hooks (one null check for a
+   * stream without heartbeat and event time), then delivered unless it was a heartbeat reply.
+   */
+  void received(String text) {
     counter.increment();
+    if (hooks != null && hooks.consume(text)) {
+      return; // a heartbeat reply
+    }
     if (!messages.text(counter, text)) {
       loop.overflowed(this);
     }

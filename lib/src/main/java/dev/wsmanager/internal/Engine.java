@@ -5,6 +5,7 @@ import dev.wsmanager.ManagerStats;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
+import dev.wsmanager.StreamState;
 import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -64,7 +65,9 @@ public final class Engine {
   private final ReconnectPolicy defaultPolicy;
   private final long closeTimeoutMillis;
   private final long failedRetentionMillis;
+  /** The counters of streams without a group. */
   private final ManagerMetrics metrics;
+  private final MetricsGroups groups;
   private final AdmissionLimiter admission;
   private final ConnectSlots connectSlots;
   private final OwnedThreads threads = new OwnedThreads(); // scheduler and io
@@ -90,6 +93,7 @@ public final class Engine {
    * @param scheduler a scheduler to use instead of the engine's own thread; null outside tests
    * @param random uniform numbers for jitter
    * @param virtualThreads whether io and callback threads are virtual (JDK 21+)
+   * @param maxGroups the most stream groups
    */
   public record Config(
       String name,
@@ -106,7 +110,8 @@ public final class Engine {
       InstantSource clock,
       ScheduledExecutorService scheduler,
       DoubleSupplier random,
-      boolean virtualThreads) {}
+      boolean virtualThreads,
+      int maxGroups) {}
 
   public Engine(Config c) {
     this.name = c.name();
@@ -126,12 +131,13 @@ public final class Engine {
               }
             });
     ExecutorService virtual = c.virtualThreads() ? VirtualThreads.executor() : null;
-    this.metrics =
-        new ManagerMetrics(
+    this.groups =
+        new MetricsGroups(
             Labels.of("manager", name).merge(c.constantLabels()),
             c.perStreamMetrics(),
-            streams::values);
-    RegistryBinding.attach(registry, metrics);
+            c.maxGroups());
+    this.metrics = groups.ungrouped;
+    RegistryBinding.attach(registry, groups);
     this.callbacks =
         c.virtualThreads()
             ? new CallbackExecutor(VirtualThreads.executor())
@@ -184,7 +190,8 @@ public final class Engine {
           "manager '" + name + "' is closed; open streams on a manager that is running");
     }
     ReconnectPolicy policy = spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
-    StreamLoop loop = new StreamLoop(context, spec, policy, clientFor(spec));
+    ManagerMetrics groupMetrics = groups.forGroup(name, spec.group());
+    StreamLoop loop = new StreamLoop(context, spec, policy, clientFor(spec), groupMetrics);
     loop.start(
         () -> {
           if (streams.putIfAbsent(spec.id(), loop) != null) {
@@ -193,7 +200,8 @@ public final class Engine {
                     + "'; close it first (closeAsync() says when its id is free) or choose"
                     + " another id");
           }
-          metrics.creations.increment();
+          groupMetrics.streams.add(loop);
+          groupMetrics.creations.increment();
         });
     warnIfDispatcherTooSmall();
     return loop;
@@ -253,7 +261,80 @@ public final class Engine {
   }
 
   public ManagerStats stats() {
-    return metrics.stats(running.get());
+    return groups.stats(running.get());
+  }
+
+  public Map<String, ManagerStats> groupStats() {
+    return groups.groupStats(running.get());
+  }
+
+  /**
+   * Reconnects the live stream {@code id} at once.
+   *
+   * @return whether a live stream with that id exists (and is not closing)
+   */
+  public boolean reconnect(String id) {
+    StreamLoop loop = streams.get(id);
+    StreamState before = loop == null ? null : loop.reconnect();
+    if (before == null) {
+      log.info("WSManager admin: reconnect of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id), name);
+      return false;
+    }
+    loop.metrics.adminOperation(ManagerMetrics.AdminOperation.RECONNECT, 1);
+    log.info("WSManager admin: reconnecting stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id), name, before.label());
+    return true;
+  }
+
+  /**
+   * Closes the live stream {@code id}, as {@code ManagedStream.close()} does.
+   *
+   * @return whether a live stream with that id existed and was not already closing
+   */
+  public boolean close(String id) {
+    StreamLoop loop = streams.get(id);
+    StreamState before = loop == null ? null : loop.state();
+    if (before == null || before == StreamState.CLOSING || before == StreamState.CLOSED) {
+      log.info("WSManager admin: close of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id), name);
+      return false;
+    }
+    loop.close();
+    loop.metrics.adminOperation(ManagerMetrics.AdminOperation.CLOSE, 1);
+    log.info("WSManager admin: closed stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id), name, before.label());
+    return true;
+  }
+
+  /**
+   * Closes every live stream that received no message for at least {@code idle}.
+   *
+   * @return the ids of the streams closed, sorted
+   */
+  public List<String> closeIdle(Duration idle) {
+    long now = clock.millis();
+    long limit = idle.toMillis();
+    List<String> closed = new ArrayList<>();
+    for (StreamLoop loop : streams.values()) {
+      StreamState state = loop.state();
+      if (state == StreamState.CLOSING || state == StreamState.CLOSED) {
+        continue;
+      }
+      if (loop.idleMillis(now) >= limit) {
+        loop.close();
+        loop.metrics.adminOperation(ManagerMetrics.AdminOperation.CLOSE_IDLE, 1);
+        closed.add(loop.id());
+      }
+    }
+    closed.sort(null);
+    List<String> printable = new ArrayList<>(closed.size());
+    for (String id : closed) {
+      printable.add(Redaction.printable(id));
+    }
+    log.info("WSManager admin: closed {} streams idle for {} or longer in manager '{}': {}",
+        closed.size(), idle, name, printable);
+    return closed;
   }
 
   public boolean isRunning() {
@@ -269,20 +350,20 @@ public final class Engine {
   }
 
   public MetricSnapshots metricSnapshots() {
-    return running.get() ? RegistryBinding.collect(List.of(metrics)) : MetricSnapshots.of();
+    return running.get() ? RegistryBinding.collect(List.of(groups)) : MetricSnapshots.of();
   }
 
   public void addHistogramObserver(HistogramObserver observer) {
-    metrics.histogramObservers.add(observer);
+    groups.histogramObservers.add(observer);
   }
 
   public void removeHistogramObserver(HistogramObserver observer) {
-    metrics.histogramObservers.remove(observer);
+    groups.histogramObservers.remove(observer);
   }
 
   private void removed(StreamLoop loop) {
-    if (metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
-      metrics.cleanups.increment();
+    if (loop.metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
+      loop.metrics.cleanups.increment();
     }
     loop.removedFromManager();
     if (streams.isEmpty()) {
@@ -368,7 +449,7 @@ public final class Engine {
             name, stuck.size(), stuck.get(0).getName());
       }
     } finally {
-      RegistryBinding.detach(registry, metrics);
+      RegistryBinding.detach(registry, groups);
       log.info("manager '{}' closed", name);
     }
   }
@@ -440,11 +521,6 @@ public final class Engine {
     @Override
     public long failedRetentionMillis() {
       return failedRetentionMillis;
-    }
-
-    @Override
-    public ManagerMetrics metrics() {
-      return metrics;
     }
 
     @Override

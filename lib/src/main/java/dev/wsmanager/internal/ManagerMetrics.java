@@ -5,21 +5,21 @@ import dev.wsmanager.ManagerStats;
 import dev.wsmanager.StreamState;
 import dev.wsmanager.metrics.HistogramObserver;
 import dev.wsmanager.metrics.MetricNames;
-import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import io.prometheus.metrics.model.snapshots.Labels;
 
 /**
- * One manager's live counters. The Prometheus collector and {@link ManagerStats} both read these;
+ * The live counters of one manager's streams of one group (streams without a group form one too;
+ * see {@link MetricsGroups}). The Prometheus collector and {@link ManagerStats} both read these;
  * nothing is counted twice. Every update is a lock-free add that allocates nothing; messages
  * received are counted by each stream alone and added up when read.
  */
@@ -29,12 +29,27 @@ final class ManagerMetrics {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
   };
 
+  /** Upper bounds of the heartbeat round-trip histogram, in seconds. */
+  static final double[] RTT_BUCKETS = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
+  /** Upper bounds of the message delay histogram, in seconds. */
+  static final double[] DELAY_BUCKETS = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+  };
+
   private static final FailureReason[] REASONS = FailureReason.values();
   private static final StreamState[] STATES = StreamState.values();
 
   final Labels labels;
+  /** The group's name, or {@code null} for the streams without a group. */
+  final String group;
   final boolean perStream;
-  final Supplier<? extends Collection<? extends StreamCounters>> streams;
+  /** The group's live streams. */
+  final Set<StreamCounters> streams = ConcurrentHashMap.newKeySet();
+  /** Open connections and their high-water mark across every group of the manager. */
+  private final AtomicLong managerOpen;
+  private final AtomicLong managerHwm;
 
   final LongAdder retries = new LongAdder();
   final LongAdder creations = new LongAdder();
@@ -54,7 +69,25 @@ final class ManagerMetrics {
   final AtomicLong hwm = new AtomicLong();
   final LongAdder[] connectBuckets = new LongAdder[CONNECT_BUCKETS.length + 1];
   final DoubleAdder connectSeconds = new DoubleAdder();
-  final List<HistogramObserver> histogramObservers = new CopyOnWriteArrayList<>();
+  /** The manager's histogram observers, shared by its groups. */
+  final List<HistogramObserver> histogramObservers;
+  final LongAdder heartbeatSuccesses = new LongAdder();
+  final LongAdder heartbeatTimeouts = new LongAdder();
+  final HistogramCounts heartbeatRtt = new HistogramCounts(RTT_BUCKETS);
+  final HistogramCounts messageDelay = new HistogramCounts(DELAY_BUCKETS);
+  final LongAdder negativeDelays = new LongAdder();
+  final LongAdder[] adminOperations = new LongAdder[AdminOperation.values().length];
+
+  /** What an operator can do to streams; the {@code operation} label values. */
+  enum AdminOperation {
+    RECONNECT,
+    CLOSE,
+    CLOSE_IDLE;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   /** Why {@code send()} returned false; the {@code reason} label of the rejected sends. */
   enum SendRejection {
@@ -84,12 +117,23 @@ final class ManagerMetrics {
   }
 
   ManagerMetrics(
-      Labels labels, boolean perStream, Supplier<? extends Collection<? extends StreamCounters>> streams) {
+      Labels labels,
+      String group,
+      boolean perStream,
+      AtomicLong managerOpen,
+      AtomicLong managerHwm,
+      List<HistogramObserver> histogramObservers) {
     this.labels = labels;
+    this.histogramObservers = histogramObservers;
+    this.group = group;
     this.perStream = perStream;
-    this.streams = streams;
+    this.managerOpen = managerOpen;
+    this.managerHwm = managerHwm;
     for (int i = 0; i < failures.length; i++) {
       failures[i] = new LongAdder();
+    }
+    for (int i = 0; i < adminOperations.length; i++) {
+      adminOperations[i] = new LongAdder();
     }
     for (int i = 0; i < connectBuckets.length; i++) {
       connectBuckets[i] = new LongAdder();
@@ -131,6 +175,9 @@ final class ManagerMetrics {
   void stateChanged(StreamState from, StreamState to) {
     if (from != null) {
       states.decrementAndGet(from.ordinal());
+      if (from == StreamState.OPEN) {
+        managerOpen.decrementAndGet();
+      }
     }
     if (to == StreamState.CLOSED) {
       return; // closed streams are gone from the manager: counted by cleanups, not by state
@@ -138,7 +185,39 @@ final class ManagerMetrics {
     long now = states.incrementAndGet(to.ordinal());
     if (to == StreamState.OPEN) {
       hwm.accumulateAndGet(now, Math::max);
+      managerHwm.accumulateAndGet(managerOpen.incrementAndGet(), Math::max);
     }
+  }
+
+  void heartbeatAnswered(double rttSeconds) {
+    heartbeatSuccesses.increment();
+    heartbeatRtt.record(rttSeconds);
+    observed(MetricNames.HEARTBEAT_RTT, rttSeconds);
+  }
+
+  void heartbeatTimedOut() {
+    heartbeatTimeouts.increment();
+  }
+
+  /** Records one message's delay; a negative one (clock skew) is counted apart. */
+  void messageDelay(long delayMillis) {
+    if (delayMillis < 0) {
+      negativeDelays.increment();
+    } else {
+      messageDelay.record(delayMillis / 1000.0);
+      observed(MetricNames.MESSAGE_DELAY, delayMillis / 1000.0);
+    }
+  }
+
+  /** Passes a recorded histogram value to the manager's observers (bridges such as Micrometer). */
+  private void observed(String histogram, double value) {
+    for (HistogramObserver observer : histogramObservers) {
+      observer.observe(histogram, labels, value);
+    }
+  }
+
+  void adminOperation(AdminOperation operation, long streams) {
+    adminOperations[operation.ordinal()].add(streams);
   }
 
   void failed(FailureReason reason) {
@@ -152,9 +231,7 @@ final class ManagerMetrics {
     }
     connectBuckets[i].increment();
     connectSeconds.add(seconds);
-    for (HistogramObserver observer : histogramObservers) {
-      observer.observe(MetricNames.CONNECT_DURATION, labels, seconds);
-    }
+    observed(MetricNames.CONNECT_DURATION, seconds);
   }
 
   /**
@@ -163,7 +240,7 @@ final class ManagerMetrics {
    */
   synchronized long received() {
     long sum = receivedByRemovedStreams;
-    for (StreamCounters s : streams.get()) {
+    for (StreamCounters s : streams) {
       sum += s.received();
     }
     return sum;
@@ -178,6 +255,7 @@ final class ManagerMetrics {
     if (!removal.getAsBoolean()) {
       return false;
     }
+    streams.remove(stream);
     receivedByRemovedStreams += stream.received();
     return true;
   }
@@ -190,6 +268,19 @@ final class ManagerMetrics {
     return states.get(state.ordinal());
   }
 
+  long managerHwm() {
+    return managerHwm.get();
+  }
+
+  long adminOperations() {
+    long n = 0;
+    for (LongAdder a : adminOperations) {
+      n += a.sum();
+    }
+    return n;
+  }
+
+  /** This group's stats; the high-water mark is the group's own. */
   ManagerStats stats(boolean running) {
     Map<FailureReason, Long> byReason = new EnumMap<>(FailureReason.class);
     for (FailureReason r : REASONS) {
@@ -213,6 +304,10 @@ final class ManagerMetrics {
         received(),
         sent.sum(),
         listenerErrors.sum(),
-        Map.copyOf(byState));
+        Map.copyOf(byState),
+        heartbeatSuccesses.sum(),
+        heartbeatTimeouts.sum(),
+        negativeDelays.sum(),
+        adminOperations());
   }
 }

@@ -1,6 +1,8 @@
 package dev.wsmanager.internal;
 
+import static dev.wsmanager.metrics.MetricNames.LABEL_OPERATION;
 import static dev.wsmanager.metrics.MetricNames.LABEL_REASON;
+import static dev.wsmanager.metrics.MetricNames.LABEL_RESULT;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STATE;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STATUS;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STREAM;
@@ -35,11 +37,14 @@ final class RegistryBinding implements MultiCollector {
   private static final FailureReason[] REASONS = FailureReason.values();
   private static final StreamState[] STATES = StreamState.values();
 
-  private final List<ManagerMetrics> managers = new CopyOnWriteArrayList<>();
+  private static final ManagerMetrics.AdminOperation[] OPERATIONS =
+      ManagerMetrics.AdminOperation.values();
+
+  private final List<MetricsGroups> managers = new CopyOnWriteArrayList<>();
 
   private RegistryBinding() {}
 
-  static void attach(PrometheusRegistry registry, ManagerMetrics metrics) {
+  static void attach(PrometheusRegistry registry, MetricsGroups metrics) {
     synchronized (BINDINGS) {
       RegistryBinding binding = BINDINGS.get(registry);
       if (binding == null) {
@@ -47,7 +52,7 @@ final class RegistryBinding implements MultiCollector {
         registry.register(binding);
         BINDINGS.put(registry, binding);
       }
-      for (ManagerMetrics other : binding.managers) {
+      for (MetricsGroups other : binding.managers) {
         if (other.labels.equals(metrics.labels)) {
           throw new IllegalArgumentException(
               "a manager with labels " + metrics.labels + " is already registered on this"
@@ -58,7 +63,7 @@ final class RegistryBinding implements MultiCollector {
     }
   }
 
-  static void detach(PrometheusRegistry registry, ManagerMetrics metrics) {
+  static void detach(PrometheusRegistry registry, MetricsGroups metrics) {
     synchronized (BINDINGS) {
       RegistryBinding binding = BINDINGS.get(registry);
       if (binding != null && binding.managers.remove(metrics) && binding.managers.isEmpty()) {
@@ -74,59 +79,86 @@ final class RegistryBinding implements MultiCollector {
   }
 
   /** The series of these managers, read from their live counters now. */
-  static MetricSnapshots collect(List<ManagerMetrics> managers) {
-    MetricSnapshots.Builder out = MetricSnapshots.builder();
+  static MetricSnapshots collect(List<MetricsGroups> managers) {
+    Families f = new Families();
+    for (MetricsGroups g : managers) {
+      for (ManagerMetrics m : g.all()) {
+        f.add(m);
+      }
+    }
+    return f.build();
+  }
 
-    GaugeSnapshot.Builder active =
+  /** One builder per metric family; {@link #add} adds one manager group's data points. */
+  private static final class Families {
+    final GaugeSnapshot.Builder active =
         GaugeSnapshot.builder()
             .name(MetricNames.ACTIVE_CONNECTIONS)
             .help("WebSocket connections currently open");
-    GaugeSnapshot.Builder hwm =
+    final GaugeSnapshot.Builder hwm =
         GaugeSnapshot.builder()
             .name(MetricNames.ACTIVE_CONNECTIONS_HWM)
             .help("Most WebSocket connections open at once since the manager started");
-    GaugeSnapshot.Builder streams =
+    final GaugeSnapshot.Builder streams =
         GaugeSnapshot.builder().name(MetricNames.STREAMS).help("Live streams by state");
-    CounterSnapshot.Builder failures =
+    final CounterSnapshot.Builder failures =
         counter(MetricNames.CONNECTION_FAILURES,
             "Connection attempts that failed and open connections that ended abnormally, by reason");
-    HistogramSnapshot.Builder connect =
+    final HistogramSnapshot.Builder connect =
         HistogramSnapshot.builder()
             .name(MetricNames.CONNECT_DURATION)
             .unit(Unit.SECONDS)
             .help("Time from the start of a connection attempt to the completed WebSocket handshake");
-    CounterSnapshot.Builder retries =
+    final CounterSnapshot.Builder retries =
         counter(MetricNames.RETRY_COUNT, "Reconnects scheduled after a failure or disconnect");
-    CounterSnapshot.Builder creations = counter(MetricNames.STREAM_CREATIONS, "Streams opened");
-    CounterSnapshot.Builder cleanups =
+    final CounterSnapshot.Builder creations = counter(MetricNames.STREAM_CREATIONS, "Streams opened");
+    final CounterSnapshot.Builder cleanups =
         counter(MetricNames.STREAM_CLEANUPS, "Streams closed and removed from their manager");
-    CounterSnapshot.Builder attempts =
+    final CounterSnapshot.Builder attempts =
         counter(MetricNames.CONNECTION_ATTEMPTS, "Connection attempts, first ones and retries");
-    CounterSnapshot.Builder received =
+    final CounterSnapshot.Builder received =
         counter(MetricNames.MESSAGES_RECEIVED, "WebSocket messages received");
-    CounterSnapshot.Builder sent =
+    final CounterSnapshot.Builder sent =
         counter(MetricNames.MESSAGES_SENT, "WebSocket messages queued for sending");
-    CounterSnapshot.Builder listenerErrors =
+    final CounterSnapshot.Builder listenerErrors =
         counter(MetricNames.LISTENER_ERRORS, "Listener callbacks and subscribe hooks that threw");
-    CounterSnapshot.Builder serverWaits =
+    final CounterSnapshot.Builder serverWaits =
         counter(MetricNames.SERVER_DIRECTED_WAITS,
             "Reconnects that waited longer than their backoff because the server's Retry-After asked");
-    CounterSnapshot.Builder serverWaitSeconds =
+    final CounterSnapshot.Builder serverWaitSeconds =
         counter(MetricNames.SERVER_DIRECTED_WAIT_SECONDS,
             "Seconds Retry-After added to reconnect delays beyond their backoff");
-    CounterSnapshot.Builder rejections =
+    final CounterSnapshot.Builder rejections =
         counter(MetricNames.HANDSHAKE_REJECTIONS,
             "Handshakes answered with an HTTP status instead of 101, by status");
-    CounterSnapshot.Builder sendsRejected =
+    final CounterSnapshot.Builder sendsRejected =
         counter(MetricNames.SENDS_REJECTED, "send() calls that returned false, by reason");
-    CounterSnapshot.Builder dropped =
+    final CounterSnapshot.Builder dropped =
         counter(MetricNames.MESSAGES_DROPPED, "Messages a full delivery queue dropped");
-    GaugeSnapshot.Builder queueDepth =
+    final GaugeSnapshot.Builder queueDepth =
         GaugeSnapshot.builder()
             .name(MetricNames.DELIVERY_QUEUE_DEPTH)
             .help("Messages waiting in the delivery queues of streams with queued delivery");
+    final CounterSnapshot.Builder heartbeats =
+        counter(MetricNames.HEARTBEATS, "Application heartbeats by result: success or timeout");
+    final HistogramSnapshot.Builder heartbeatRtt =
+        HistogramSnapshot.builder()
+            .name(MetricNames.HEARTBEAT_RTT)
+            .unit(Unit.SECONDS)
+            .help("Time from sending an application heartbeat to receiving its reply");
+    final HistogramSnapshot.Builder delay =
+        HistogramSnapshot.builder()
+            .name(MetricNames.MESSAGE_DELAY)
+            .unit(Unit.SECONDS)
+            .help("Time from a message's event time, set by the server, to its arrival here");
+    final CounterSnapshot.Builder negativeDelay =
+        counter(MetricNames.MESSAGE_DELAY_NEGATIVE,
+            "Messages whose event time lay ahead of this host's clock (clock skew)");
+    final CounterSnapshot.Builder admin =
+        counter(MetricNames.ADMIN_OPERATIONS,
+            "Streams reconnected or closed by an operator, by operation");
 
-    for (ManagerMetrics m : managers) {
+    void add(ManagerMetrics m) {
       Labels labels = m.labels;
       active.dataPoint(gauge(labels, m.state(StreamState.OPEN)));
       hwm.dataPoint(gauge(labels, m.hwm.get()));
@@ -161,7 +193,7 @@ final class RegistryBinding implements MultiCollector {
       dropped.dataPoint(count(labels, m.messagesDropped.sum()));
       queueDepth.dataPoint(gauge(labels, m.deliveryQueueDepth.get()));
       if (m.perStream) {
-        for (ManagerMetrics.StreamCounters s : m.streams.get()) {
+        for (ManagerMetrics.StreamCounters s : m.streams) {
           Labels streamLabels = labels.add(LABEL_STREAM, s.id());
           attempts.dataPoint(count(streamLabels, s.attempts()));
           received.dataPoint(count(streamLabels, s.received()));
@@ -172,27 +204,46 @@ final class RegistryBinding implements MultiCollector {
         received.dataPoint(count(labels, m.received()));
         sent.dataPoint(count(labels, m.sent.sum()));
       }
+      heartbeats.dataPoint(count(labels.add(LABEL_RESULT, "success"), m.heartbeatSuccesses.sum()));
+      heartbeats.dataPoint(count(labels.add(LABEL_RESULT, "timeout"), m.heartbeatTimeouts.sum()));
+      heartbeatRtt.dataPoint(m.heartbeatRtt.snapshot(labels));
+      delay.dataPoint(m.messageDelay.snapshot(labels));
+      negativeDelay.dataPoint(count(labels, m.negativeDelays.sum()));
+      for (ManagerMetrics.AdminOperation op : OPERATIONS) {
+        admin.dataPoint(
+            count(labels.add(LABEL_OPERATION, op.label()), m.adminOperations[op.ordinal()].sum()));
+      }
     }
-    return out.metricSnapshot(active.build())
-        .metricSnapshot(hwm.build())
-        .metricSnapshot(retries.build())
-        .metricSnapshot(creations.build())
-        .metricSnapshot(cleanups.build())
-        .metricSnapshot(attempts.build())
-        .metricSnapshot(failures.build())
-        .metricSnapshot(received.build())
-        .metricSnapshot(sent.build())
-        .metricSnapshot(connect.build())
-        .metricSnapshot(streams.build())
-        .metricSnapshot(listenerErrors.build())
-        .metricSnapshot(serverWaits.build())
-        .metricSnapshot(serverWaitSeconds.build())
-        .metricSnapshot(rejections.build())
-        .metricSnapshot(sendsRejected.build())
-        .metricSnapshot(dropped.build())
-        .metricSnapshot(queueDepth.build())
-        .build();
+
+    MetricSnapshots build() {
+      return MetricSnapshots.builder()
+          .metricSnapshot(active.build())
+          .metricSnapshot(hwm.build())
+          .metricSnapshot(retries.build())
+          .metricSnapshot(creations.build())
+          .metricSnapshot(cleanups.build())
+          .metricSnapshot(attempts.build())
+          .metricSnapshot(failures.build())
+          .metricSnapshot(received.build())
+          .metricSnapshot(sent.build())
+          .metricSnapshot(connect.build())
+          .metricSnapshot(streams.build())
+          .metricSnapshot(listenerErrors.build())
+          .metricSnapshot(serverWaits.build())
+          .metricSnapshot(serverWaitSeconds.build())
+          .metricSnapshot(rejections.build())
+          .metricSnapshot(sendsRejected.build())
+          .metricSnapshot(dropped.build())
+          .metricSnapshot(queueDepth.build())
+          .metricSnapshot(heartbeats.build())
+          .metricSnapshot(heartbeatRtt.build())
+          .metricSnapshot(delay.build())
+          .metricSnapshot(negativeDelay.build())
+          .metricSnapshot(admin.build())
+          .build();
+    }
   }
+
 
   private static CounterSnapshot.Builder counter(String nameWithTotal, String help) {
     return CounterSnapshot.builder()

@@ -30,8 +30,6 @@ interface StreamContext {
 
   long failedRetentionMillis();
 
-  ManagerMetrics metrics();
-
   CallbackExecutor callbacks();
 
   boolean isRunning();

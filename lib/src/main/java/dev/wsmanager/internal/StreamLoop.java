@@ -1,6 +1,7 @@
 package dev.wsmanager.internal;
 
 import dev.wsmanager.FailureReason;
+import dev.wsmanager.Heartbeat;
 import dev.wsmanager.ManagedStream;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamListener;
@@ -9,6 +10,7 @@ import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   static final long STALLED_RECHECK_MILLIS = 100;
 
   private final StreamContext ctx;
+  /** The counters of the stream's group. */
+  final ManagerMetrics metrics;
   private final StreamSpec spec;
   private final ReconnectPolicy policy;
   private final OkHttpClient client;
@@ -53,6 +57,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final MessageDelivery messages;
   private final Sender sender;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+  /** Per stream, so that its sampling carries on across connections; null without event time. */
+  private final DelayRecorder delay;
+  private final long createdAtMillis;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
@@ -67,18 +74,23 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private long openedAtMillis = -1;
   private long idleCheckCount; // messages seen by the last idle check that found unstamped ones
   private long idleCheckAtMillis = -1;
+  private long adminSeenCount; // messages seen by the last closeIdle that found unstamped ones
+  private long adminSeenAtMillis = -1;
   private boolean waitingForSlot; // in line for a handshake slot (ctx.acquireConnectSlot)
   private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
-  StreamLoop(StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client) {
+  StreamLoop(
+      StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client,
+      ManagerMetrics metrics) {
     this.ctx = ctx;
+    this.metrics = metrics;
     this.spec = spec;
     this.policy = policy;
     this.client = client;
     this.listener = spec.listener();
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
-    ManagerMetrics metrics = ctx.metrics();
+    this.createdAtMillis = ctx.nowMillis();
     this.callbacks = new SerialCallbacks(ctx.callbacks(), logId, metrics.listenerErrors::increment);
     QueuedDelivery queued =
         spec.deliveryQueueCapacity() == 0
@@ -88,6 +100,24 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                 this);
     this.messages = new MessageDelivery(listener, this, callbacks, queued);
     this.sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
+    this.delay =
+        spec.eventTime() == null
+            ? null
+            : new DelayRecorder(
+                spec.eventTime(),
+                spec.eventTimeSampling(),
+                ctx::nowMillis,
+                new DelayRecorder.Sink() {
+                  @Override
+                  public void delay(long millis) {
+                    metrics.messageDelay(millis);
+                  }
+
+                  @Override
+                  public void error(String what, RuntimeException e) {
+                    callbacks.threw(what, e);
+                  }
+                });
     // OkHttp takes ws: and wss: URLs as http: and https:
     this.request = new Request.Builder().url(spec.uri().toString()).headers(spec.headers()).build();
   }
@@ -101,7 +131,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     lock.lock();
     try {
       publish.run();
-      ctx.metrics().stateChanged(null, StreamState.CONNECTING);
+      metrics.stateChanged(null, StreamState.CONNECTING);
       connectNow = scheduleConnectLocked(0);
     } finally {
       lock.unlock();
@@ -180,11 +210,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       releaseSlot = false;
-      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis);
+      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis, this::hooksFor);
       c.holdsSlot = true;
       connections.start(c);
       attempts++;
-      ctx.metrics().attempts.increment();
+      metrics.attempts.increment();
       c.deadline = ctx.schedule(() -> connectTimedOut(c), spec.connectTimeout().toMillis());
       transitionLocked(StreamState.CONNECTING);
     } finally {
@@ -203,6 +233,51 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     c.ws = ws;
     if (!isCurrent(c)) {
       ws.cancel(); // closed or timed out while newWebSocket ran
+    }
+  }
+
+  /** The per-message hooks of a new connection: its heartbeat and the stream's delay recorder. */
+  private MessageHooks hooksFor(Connection c) {
+    Heartbeat hb = spec.heartbeat();
+    return MessageHooks.of(hb == null ? null : new HeartbeatMonitor(hb, new HeartbeatHost(c)), delay);
+  }
+
+  /** What a connection's heartbeat needs: the manager's timers and clock, and that connection. */
+  private final class HeartbeatHost implements HeartbeatMonitor.Host {
+    private final Connection c;
+
+    HeartbeatHost(Connection c) {
+      this.c = c;
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+      return ctx.schedule(task, delayMillis);
+    }
+
+    @Override
+    public long nowNanos() {
+      return ctx.nowNanos();
+    }
+
+    @Override
+    public boolean send(String text) {
+      return sender.send(isCurrent(c) && c.open ? c.ws : null, text);
+    }
+
+    @Override
+    public void answered(long rttNanos) {
+      metrics.heartbeatAnswered(rttNanos / 1e9);
+    }
+
+    @Override
+    public void timedOut() {
+      heartbeatTimedOut(c);
+    }
+
+    @Override
+    public void error(String what, RuntimeException e) {
+      callbacks.threw(what, e);
     }
   }
 
@@ -242,9 +317,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       }
       c.open = true;
       openedAtMillis = ctx.nowMillis();
+      if (c.hooks != null) {
+        c.hooks.opened(); // before the state: whoever sees OPEN sees the heartbeat running
+      }
       // counted before the state says OPEN: whoever sees OPEN sees them
       sender.subscribed(subscribed);
-      ctx.metrics().connected(Math.max(0, seconds));
+      metrics.connected(Math.max(0, seconds));
       transitionLocked(StreamState.OPEN);
       callbacks.emit("onOpen", () -> listener.onOpen(this));
       if (idleTimeoutMillis > 0) {
@@ -308,7 +386,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return;
     }
     if (response != null) {
-      ctx.metrics().handshakeRejected(response.code());
+      metrics.handshakeRejected(response.code());
     }
     disconnected(
         c,
@@ -325,6 +403,25 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         Disconnect.timedOut(
             FailureReason.CONNECT_TIMEOUT,
             new SocketTimeoutException("handshake did not complete within " + spec.connectTimeout())));
+  }
+
+  private void heartbeatTimedOut(Connection c) {
+    if (!isCurrent(c) || !c.open) {
+      return;
+    }
+    metrics.heartbeatTimedOut();
+    Duration timeout = spec.heartbeat().timeout();
+    disconnected(
+        c,
+        c.counter.inCallback()
+            ? Disconnect.timedOut(
+                FailureReason.LISTENER_STALLED,
+                new SocketTimeoutException(
+                    "no heartbeat reply read within " + timeout
+                        + ": the listener has not returned from a message callback"))
+            : Disconnect.timedOut(
+                FailureReason.HEARTBEAT_TIMEOUT,
+                new SocketTimeoutException("no heartbeat reply within " + timeout)));
   }
 
   private void checkIdle(Connection c) {
@@ -380,7 +477,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       retireLocked(c);
-      cancel(c.deadline);
+      stopTimers(c);
       if (state == StreamState.CLOSING) {
         finishLocked();
         finished = true;
@@ -406,7 +503,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     FailureReason reason = d.reason();
     Throwable cause = Redaction.scrubCause(d.cause(), spec.uri());
     if (reason != null) {
-      ctx.metrics().failed(reason);
+      metrics.failed(reason);
       lastReason = reason;
       lastError = reason.label() + ": " + cause;
       callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
@@ -420,36 +517,45 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       timer = ctx.schedule(this::retentionElapsed, ctx.failedRetentionMillis());
       transitionLocked(StreamState.FAILED);
       FailureReason why = reason != null ? reason : lastReason;
+      String what = d.fatal() ? "no retry (fatal)" : "retry attempts exhausted";
       logs.add(
           () ->
               log.warn(
-                  "stream '{}' ({}) gave up after {} consecutive failures: {}",
-                  logId, spec.redactedUrl(), failures, cause.toString()));
+                  "WSManager {}: stream '{}' ({}) gave up after {} consecutive failures,"
+                      + " reason {}: {}",
+                  what, logId, spec.redactedUrl(), failures,
+                  why == null ? "none" : why.label(), cause.toString()));
       callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
       return false;
     }
     long backoff = policy.delayMillis(failures, ctx.random());
     long delay = Math.max(backoff, d.retryAfterMillis());
     retries++;
-    ctx.metrics().retried(delay - backoff);
+    metrics.retried(delay - backoff);
     boolean connectNow = scheduleConnectLocked(delay);
     transitionLocked(StreamState.BACKING_OFF);
-    if (reason == FailureReason.TLS_ERROR && failures > 1) {
-      logs.add(
-          () ->
-              log.warn(
-                  "stream '{}' ({}) failed TLS {} times in a row: {}; the server's certificate is"
-                      + " not trusted by this client or does not match the host; reconnecting in"
-                      + " {} ms",
-                  logId, spec.redactedUrl(), failures, cause, delay));
-    } else {
-      logs.add(
-          () ->
-              log.info(
-                  "stream '{}' ({}) disconnected ({}): {}; reconnecting in {} ms{}",
-                  logId, spec.redactedUrl(), reason == null ? "normal close" : reason.label(),
-                  cause, delay, delay > backoff ? " as the server asked (Retry-After)" : ""));
-    }
+    long attempt = attempts + 1;
+    boolean untrusted = reason == FailureReason.TLS_ERROR && failures > 1;
+    String why =
+        untrusted
+            ? "; the server's certificate is not trusted by this client or does not match the host"
+            : delay > backoff ? " as the server asked (Retry-After)" : "";
+    // one line per retry that `grep "WSManager.*retry"` finds: id, attempt, delay, reason
+    logs.add(
+        () -> {
+          String line =
+              "WSManager retry: stream '{}' attempt {} in {} ms{}, reason {} ({} consecutive),"
+                  + " url {}: {}";
+          Object[] args = {
+            logId, attempt, delay, why, reason == null ? "normal_close" : reason.label(), failures,
+            spec.redactedUrl(), cause.toString()
+          };
+          if (untrusted) {
+            log.warn(line, args);
+          } else {
+            log.info(line, args);
+          }
+        });
     return connectNow;
   }
 
@@ -470,7 +576,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           return;
         case OPEN:
           closing = connections.current();
-          cancel(closing.deadline);
+          stopTimers(closing);
           Connection c = closing;
           timer = ctx.schedule(() -> closeTimedOut(c), ctx.closeTimeoutMillis());
           transitionLocked(StreamState.CLOSING);
@@ -479,7 +585,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           Connection connecting = connections.current();
           if (connecting != null) {
             retireLocked(connecting);
-            cancel(connecting.deadline);
+            stopTimers(connecting);
           }
           finishLocked();
       }
@@ -501,6 +607,85 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   public CompletionStage<Void> closeAsync() {
     close();
     return closedFuture.minimalCompletionStage();
+  }
+
+  /**
+   * An operator's reconnect: drops the open connection (closing it with 1000) or skips the
+   * backoff wait, or revives a {@link StreamState#FAILED} stream with a fresh attempt count, and
+   * connects at once (subject to admission). Not a failure: no failure reason, no retry counted.
+   *
+   * @return the state before, or null if the stream is closing or closed
+   */
+  StreamState reconnect() {
+    Connection dropped = null;
+    boolean connectNow;
+    StreamState before;
+    lock.lock();
+    try {
+      before = state;
+      switch (before) {
+        case CLOSING:
+        case CLOSED:
+          return null;
+        case CONNECTING:
+          return before; // already on its way
+        case OPEN:
+          dropped = connections.current();
+          retireLocked(dropped);
+          stopTimers(dropped);
+          if (ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
+            consecutiveFailures = 0;
+          }
+          break;
+        case FAILED:
+          consecutiveFailures = 0;
+          break;
+        default:
+          break;
+      }
+      cancel(timer); // the backoff or the failed-stream retention
+      timer = null;
+      transitionLocked(StreamState.CONNECTING);
+      connectNow = admitLocked();
+    } finally {
+      unlock();
+    }
+    if (dropped != null && dropped.ws != null) {
+      dropped.ws.close(1000, "reconnect requested"); // its events are ignored from now on
+    }
+    if (connectNow) {
+      connect(true, false);
+    }
+    return before;
+  }
+
+  /**
+   * How long the stream has received nothing: since its last message, or since it was opened
+   * when it never received one.
+   */
+  long idleMillis(long now) {
+    lock.lock();
+    try {
+      long last = Math.max(createdAtMillis, connections.lastMessageAtMillis());
+      Connection current = connections.current();
+      Connection previous = connections.previous();
+      boolean unstamped =
+          (current != null && current.counter.unstamped())
+              || (previous != null && previous.counter.unstamped());
+      if (unstamped) {
+        // messages arrived after the last clock read: they count from the first time an
+        // observer saw them (as in checkIdle)
+        long n = connections.received();
+        if (n != adminSeenCount) {
+          adminSeenCount = n;
+          adminSeenAtMillis = now;
+        }
+        last = Math.max(last, adminSeenAtMillis);
+      }
+      return Math.max(0, now - last);
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void closeTimedOut(Connection c) {
@@ -526,7 +711,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         Connection c = connections.current();
         if (c != null) {
           retireLocked(c);
-          cancel(c.deadline);
+          stopTimers(c);
         }
         finishLocked();
       }
@@ -584,7 +769,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       return;
     }
     state = to;
-    ctx.metrics().stateChanged(from, to);
+    metrics.stateChanged(from, to);
     logs.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
     callbacks.emit("onStateChange", () -> listener.onStateChange(this, from, to));
   }
@@ -600,6 +785,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       }
     }
     callbacks.flush();
+  }
+
+  /** Stops a connection's timers: its connect or idle deadline and its heartbeat. */
+  private static void stopTimers(Connection c) {
+    cancel(c.deadline);
+    if (c.hooks != null) {
+      c.hooks.stop();
+    }
   }
 
   private static void cancel(ScheduledFuture<?> future) {
@@ -661,7 +854,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           lastMessageAt < 0 ? null : Instant.ofEpochMilli(lastMessageAt),
           connections.received(),
           sender.sent(),
-          queuedBytes());
+          queuedBytes(),
+          spec.group());
     } finally {
       lock.unlock();
     }

@@ -57,6 +57,27 @@ public final class MetricNames {
   /** Counter: messages a full delivery queue dropped (streams with queued delivery). */
   public static final String MESSAGES_DROPPED = "ws_manager_messages_dropped_total";
 
+  /**
+   * Counter with label {@value #LABEL_RESULT} ({@code success} or {@code timeout}): application
+   * heartbeats answered in time and not.
+   */
+  public static final String HEARTBEATS = "ws_manager_heartbeats_total";
+  /** Histogram: time from sending an application heartbeat to its reply. */
+  public static final String HEARTBEAT_RTT = "ws_manager_heartbeat_rtt_seconds";
+  /** Histogram: now minus a message's event time, for streams with an event-time extractor. */
+  public static final String MESSAGE_DELAY = "ws_manager_message_delay_seconds";
+  /**
+   * Counter: messages whose event time lay ahead of this host's clock (clock skew); they are not
+   * in {@link #MESSAGE_DELAY}.
+   */
+  public static final String MESSAGE_DELAY_NEGATIVE = "ws_manager_message_delay_negative_total";
+  /**
+   * Counter with label {@value #LABEL_OPERATION} ({@code reconnect}, {@code close}, {@code
+   * close_idle}): streams an operator reconnected or closed through the manager's admin
+   * operations (API, JMX or HTTP).
+   */
+  public static final String ADMIN_OPERATIONS = "ws_manager_admin_operations_total";
+
   /** Label on every series: the manager's name. */
   public static final String LABEL_MANAGER = "manager";
   /**
@@ -74,4 +95,13 @@ public final class MetricNames {
   public static final String LABEL_STATUS = "status";
   /** Label added to per-stream series when per-stream metrics are enabled: the stream id. */
   public static final String LABEL_STREAM = "stream";
+  /**
+   * Label on every per-manager series of streams put in a group ({@code StreamSpec.group}); absent
+   * for streams without one.
+   */
+  public static final String LABEL_GROUP = "group";
+  /** Label of {@link #HEARTBEATS}: {@code success} or {@code timeout}. */
+  public static final String LABEL_RESULT = "result";
+  /** Label of {@link #ADMIN_OPERATIONS}: {@code reconnect}, {@code close} or {@code close_idle}. */
+  public static final String LABEL_OPERATION = "operation";
 }

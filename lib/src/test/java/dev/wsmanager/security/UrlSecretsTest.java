@@ -157,9 +157,9 @@ class UrlSecretsTest {
     // the capture worked and saw the failures, with the URL masked
     assertThat(logs)
         .contains("gave up after 1 consecutive failures")
-        .contains("disconnected (connection_lost)")
-        .contains("disconnected (connect_error)")
-        .contains("disconnected (connect_timeout)")
+        .containsPattern("WSManager retry: stream '[^']+' attempt \\d+ in \\d+ ms, reason connection_lost")
+        .containsPattern("WSManager retry: .* reason connect_error")
+        .containsPattern("WSManager retry: .* reason connect_timeout")
         .contains("ws://***@127.0.0.1:" + proxy.port() + "/ws?apikey=***&symbol=***");
     assertNoSecret("log output", logs);
 

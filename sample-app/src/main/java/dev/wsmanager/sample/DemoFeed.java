@@ -35,11 +35,16 @@ import org.slf4j.LoggerFactory;
  * <p>Every connection at {@code /ticks} receives {@value #TICKS_PER_SECOND} ticks a second, such
  * as {@code {"symbol":"BTCUSDT","price":64012.5,"ts":1767225600000}}, for {@code BTCUSDT} until it
  * sends {@code {"op":"subscribe","symbol":"ETHUSDT"}}, which is answered with {@code
- * {"event":"subscribed","symbol":"ETHUSDT"}}. Anything else is answered with an {@code error}
- * event.
+ * {"event":"subscribed","symbol":"ETHUSDT"}}. A tick's {@code ts} is its event time: a few
+ * milliseconds before it is sent, as a real exchange's would be. Heartbeats, {@code {"op":"ping"}}
+ * (or {@code ping}), are answered with {@code {"op":"pong","ts":...}} (or {@code pong}). Anything
+ * else is answered with an {@code error} event.
  *
- * <p>With chaos on, one connection is dropped every few seconds ({@link #CHAOS_INTERVAL} in the
- * app): in turn abruptly (no close frame), with 1011 (server error) and with 1001 (going away).
+ * <p>With chaos on, something happens to one connection every few seconds ({@link
+ * #CHAOS_INTERVAL} in the app), in turn: it is dropped abruptly (no close frame), closed with 1011
+ * (server error), closed with 1001 (going away), its heartbeat replies are delayed by {@link
+ * #SLOW_REPLY} (longer than the sample app's heartbeat timeout), or its clock is skewed, its ticks
+ * stamped alternately {@link #SKEW_AHEAD} in the future and {@link #SKEW_BEHIND} in the past.
  */
 final class DemoFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DemoFeed.class);
@@ -47,6 +52,11 @@ final class DemoFeed implements AutoCloseable {
   static final int TICKS_PER_SECOND = 4;
   static final Duration CHAOS_INTERVAL = Duration.ofSeconds(3);
   static final String DEFAULT_SYMBOL = "BTCUSDT";
+  static final Duration SLOW_REPLY = Duration.ofSeconds(3);
+  static final Duration SKEW_AHEAD = Duration.ofMillis(750);
+  static final Duration SKEW_BEHIND = Duration.ofMillis(1500);
+  /** Most milliseconds between a tick's event time and its sending, without skew. */
+  static final int MAX_LATENCY_MILLIS = 25;
   private static final Pattern SYMBOL = Pattern.compile("[A-Z0-9]{2,20}");
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -54,6 +64,14 @@ final class DemoFeed implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<String, Double> prices = new ConcurrentHashMap<>();
   private final AtomicInteger chaosRound = new AtomicInteger();
+  private final AtomicInteger skewRound = new AtomicInteger();
+
+  /** One connection's state: its symbol and what chaos did to it. */
+  static final class Conn {
+    volatile String symbol = DEFAULT_SYMBOL;
+    volatile long skewMillis;
+    volatile long replyDelayMillis;
+  }
 
   private DemoFeed(Server server, ScheduledExecutorService timer) {
     this.server = server;
@@ -163,9 +181,12 @@ final class DemoFeed implements AutoCloseable {
     try {
       long now = System.currentTimeMillis();
       for (WebSocket conn : server.open) {
-        String symbol = conn.getAttachment();
+        Conn state = conn.getAttachment();
+        String symbol = state.symbol;
+        long eventTime =
+            now - ThreadLocalRandom.current().nextInt(1, MAX_LATENCY_MILLIS + 1) + state.skewMillis;
         send(conn, String.format(Locale.ROOT, "{\"symbol\":\"%s\",\"price\":%.2f,\"ts\":%d}",
-            symbol, nextPrice(symbol), now));
+            symbol, nextPrice(symbol), eventTime));
       }
     } catch (RuntimeException e) {
       log.warn("demo feed: a tick failed", e); // keep the timer alive
@@ -199,11 +220,13 @@ final class DemoFeed implements AutoCloseable {
   }
 
   private void chaos() {
-    WebSocket victim = server.open.stream().findAny().orElse(null);
-    if (victim == null) {
+    java.util.List<WebSocket> open = new java.util.ArrayList<>(server.open);
+    if (open.isEmpty()) {
       return;
     }
-    switch (chaosRound.getAndIncrement() % 3) {
+    WebSocket victim = open.get(ThreadLocalRandom.current().nextInt(open.size()));
+    Conn state = victim.getAttachment();
+    switch (chaosRound.getAndIncrement() % 5) {
       case 0:
         log.info("demo feed chaos: dropping a connection without a close frame");
         victim.closeConnection(CloseFrame.ABNORMAL_CLOSE, "chaos");
@@ -212,22 +235,58 @@ final class DemoFeed implements AutoCloseable {
         log.info("demo feed chaos: closing a connection with 1011");
         victim.close(CloseFrame.UNEXPECTED_CONDITION, "chaos: internal error");
         break;
-      default:
+      case 2:
         log.info("demo feed chaos: closing a connection with 1001");
         victim.close(CloseFrame.GOING_AWAY, "chaos: going away");
+        break;
+      case 3:
+        log.info("demo feed chaos: delaying a connection's heartbeat replies by {}", SLOW_REPLY);
+        state.replyDelayMillis = SLOW_REPLY.toMillis();
+        break;
+      default:
+        long skew =
+            skewRound.getAndIncrement() % 2 == 0 ? SKEW_AHEAD.toMillis() : -SKEW_BEHIND.toMillis();
+        log.info("demo feed chaos: skewing a connection's clock by {} ms", skew);
+        state.skewMillis = skew;
         break;
     }
   }
 
   private void onMessage(WebSocket conn, String message) {
+    Conn state = conn.getAttachment();
+    String reply = heartbeatReply(message);
+    if (reply != null) {
+      long delay = state.replyDelayMillis;
+      if (delay > 0) {
+        try {
+          timer.schedule(() -> send(conn, reply), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // the feed is closing
+        }
+      } else {
+        send(conn, reply);
+      }
+      return;
+    }
     String symbol = subscribedSymbol(message);
     if (symbol == null) {
       send(conn, "{\"event\":\"error\",\"message\":\"expected {\\\"op\\\":\\\"subscribe\\\","
           + "\\\"symbol\\\":\\\"BTCUSDT\\\"} with a symbol of 2 to 20 capital letters or digits\"}");
       return;
     }
-    conn.setAttachment(symbol);
+    state.symbol = symbol;
     send(conn, "{\"event\":\"subscribed\",\"symbol\":\"" + symbol + "\"}");
+  }
+
+  /** The answer to a heartbeat, or {@code null} if {@code message} is not one. */
+  static String heartbeatReply(String message) {
+    if (message.equals("ping")) {
+      return "pong";
+    }
+    if (message.equals("{\"op\":\"ping\"}")) {
+      return "{\"op\":\"pong\",\"ts\":" + System.currentTimeMillis() + "}";
+    }
+    return null;
   }
 
   /** The symbol of a valid {@code {"op":"subscribe","symbol":"..."}} message, else {@code null}. */
@@ -302,7 +361,7 @@ final class DemoFeed implements AutoCloseable {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
-      conn.setAttachment(DEFAULT_SYMBOL);
+      conn.setAttachment(new Conn());
       open.add(conn);
     }
 

@@ -1,7 +1,10 @@
 package dev.wsmanager.sample;
 
+import dev.wsmanager.EventTime;
+import dev.wsmanager.Heartbeat;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.WsManager;
+import dev.wsmanager.http.AdminEndpoint;
 import dev.wsmanager.http.MetricsEndpoint;
 import dev.wsmanager.http.MetricsServer;
 import dev.wsmanager.sample.SampleConfig.ConfigException;
@@ -31,6 +34,18 @@ final class SampleApp implements AutoCloseable {
   static final List<String> DEMO_SYMBOLS =
       List.of("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT");
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+  /** The demo streams' groups: a label on their series. */
+  static final Map<String, String> DEMO_GROUPS =
+      Map.of("BTCUSDT", "majors", "ETHUSDT", "majors", "SOLUSDT", "alts", "XRPUSDT", "alts",
+          "DOGEUSDT", "alts");
+  /** The demo streams' heartbeat: the demo feed answers {"op":"ping"} with {"op":"pong",...}. */
+  static final Heartbeat DEMO_HEARTBEAT =
+      Heartbeat.builder()
+          .message("{\"op\":\"ping\"}")
+          .reply(text -> text.startsWith("{\"op\":\"pong\""))
+          .interval(Duration.ofSeconds(5))
+          .timeout(Duration.ofSeconds(2))
+          .build();
 
   private final WsManager manager;
   private final MetricsServer http;
@@ -64,11 +79,19 @@ final class SampleApp implements AutoCloseable {
       try {
         // The server's defaults: 30 s idle timeout, 1000 connections, 4 request threads, 5 s to
         // drain requests in flight on close.
-        http = MetricsServer.builder(endpoint.build()).port(config.port()).path(METRICS_PATH)
-            .start();
+        MetricsServer.Builder server =
+            MetricsServer.builder(endpoint.build()).port(config.port()).path(METRICS_PATH);
+        if (config.adminToken() != null) {
+          server.admin(
+              AdminEndpoint.builder().manager(manager).adminToken(config.adminToken()).build());
+        }
+        http = server.start();
       } catch (IOException e) {
         throw new IOException("cannot listen on port " + config.port() + " (" + e.getMessage()
             + "); set PORT to a free port", e);
+      }
+      if (config.adminToken() != null) {
+        log.info("admin routes on at {}: WS_ADMIN_TOKEN is set", AdminEndpoint.PATH_PREFIX);
       }
       JvmMetrics.builder().constLabels(constLabels(config)).register(registry);
 
@@ -98,7 +121,7 @@ final class SampleApp implements AutoCloseable {
   private static WsManager newManager(SampleConfig config, PrometheusRegistry registry) {
     WsManager.Builder builder =
         WsManager.builder().name(config.managerName()).registry(registry)
-            .closeTimeout(CLOSE_TIMEOUT);
+            .closeTimeout(CLOSE_TIMEOUT).jmx(true);
     config.labels().forEach(builder::constantLabel);
     try {
       return builder.build();
@@ -106,6 +129,9 @@ final class SampleApp implements AutoCloseable {
       // the builder names the bad value: the manager's name or a constant label
       String variable = e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
       throw new ConfigException(variable + ": " + e.getMessage());
+    } catch (IllegalStateException e) {
+      // the MXBean's name is taken: another manager of this name runs in this JVM
+      throw new ConfigException("WS_MANAGER_NAME: " + e.getMessage());
     }
   }
 
@@ -117,7 +143,10 @@ final class SampleApp implements AutoCloseable {
     return labels;
   }
 
-  /** Five demo streams, each subscribing to its own symbol unless a subscribe message is set. */
+  /**
+   * Five demo streams, each subscribing to its own symbol unless a subscribe message is set, in
+   * two groups, with heartbeats and the feed delay read from the ticks' {@code ts}.
+   */
   static List<StreamSpec> demoSpecs(URI feed, String subscribeMessage) {
     List<StreamSpec> specs = new ArrayList<>();
     for (String symbol : DEMO_SYMBOLS) {
@@ -126,6 +155,9 @@ final class SampleApp implements AutoCloseable {
           : "{\"op\":\"subscribe\",\"symbol\":\"" + symbol + "\"}";
       specs.add(StreamSpec.builder(symbol.toLowerCase(Locale.ROOT), feed.toString())
           .subscribe(subscribe)
+          .group(DEMO_GROUPS.get(symbol))
+          .heartbeat(DEMO_HEARTBEAT)
+          .eventTime(EventTime.jsonField("ts"))
           .build());
     }
     return specs;

@@ -1,6 +1,7 @@
 package dev.wsmanager.sample;
 
 import dev.wsmanager.StreamSpec;
+import dev.wsmanager.http.AdminEndpoint;
 import dev.wsmanager.http.MetricsEndpoint;
 import java.net.URI;
 import java.util.ArrayList;
@@ -23,26 +24,31 @@ import java.util.Set;
  *       start the embedded demo feed and manage five streams of it.
  *   <li>{@code WS_SUBSCRIBE_MESSAGE}: text sent on every (re)open of every stream.
  *   <li>{@code WS_METRICS_TOKEN}: a bearer token required to {@code GET} the metrics.
+ *   <li>{@code WS_ADMIN_TOKEN}: a bearer token that turns on the admin routes ({@code POST
+ *       /api/ws/streams/...}) and is required by them; without it they do not exist.
  *   <li>{@code WS_METRICS_LABELS}: constant labels on the manager's series, {@code name=value}
  *       pairs separated by commas, such as {@code track=canary,region=eu}.
  *   <li>{@code WS_MANAGER_NAME}: the manager's name, the {@code manager} label. Default {@code
  *       sample}.
- *   <li>{@code DEMO_CHAOS}: {@code true} makes the demo feed drop connections every few seconds.
+ *   <li>{@code DEMO_CHAOS}: {@code true} makes the demo feed drop connections, delay heartbeat
+ *       replies and skew its clock every few seconds.
  * </ul>
  *
  * @param port the HTTP port, 0 for any free one
  * @param streams the URLs to manage; empty for the demo feed
  * @param subscribeMessage sent on every (re)open, or {@code null}
  * @param metricsToken the bearer token for {@code GET}, or {@code null}
+ * @param adminToken the bearer token of the admin routes, or {@code null} for no admin routes
  * @param labels constant labels, in the order given
  * @param managerName the manager's name
- * @param demoChaos whether the demo feed drops connections
+ * @param demoChaos whether the demo feed misbehaves
  */
 record SampleConfig(
     int port,
     List<URI> streams,
     String subscribeMessage,
     String metricsToken,
+    String adminToken,
     Map<String, String> labels,
     String managerName,
     boolean demoChaos) {
@@ -50,8 +56,8 @@ record SampleConfig(
   static final int DEFAULT_PORT = 3000;
   static final String DEFAULT_MANAGER_NAME = "sample";
   static final Set<String> VARIABLES =
-      Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_METRICS_LABELS",
-          "WS_MANAGER_NAME", "DEMO_CHAOS");
+      Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_ADMIN_TOKEN",
+          "WS_METRICS_LABELS", "WS_MANAGER_NAME", "DEMO_CHAOS");
 
   /** A configuration value that is wrong; the message is one line naming it and what is expected. */
   static final class ConfigException extends RuntimeException {
@@ -85,7 +91,8 @@ record SampleConfig(
         port(get(env, "PORT")),
         streams(get(env, "WS_STREAMS")),
         get(env, "WS_SUBSCRIBE_MESSAGE"),
-        token(get(env, "WS_METRICS_TOKEN")),
+        token("WS_METRICS_TOKEN", get(env, "WS_METRICS_TOKEN")),
+        token("WS_ADMIN_TOKEN", get(env, "WS_ADMIN_TOKEN")),
         labels(get(env, "WS_METRICS_LABELS")),
         managerName(get(env, "WS_MANAGER_NAME")),
         bool("DEMO_CHAOS", get(env, "DEMO_CHAOS")));
@@ -151,14 +158,18 @@ record SampleConfig(
   }
 
   /** Checked as the endpoint will use it; the message never shows the token. */
-  private static String token(String value) {
+  private static String token(String name, String value) {
     if (value == null) {
       return null;
     }
     try {
-      MetricsEndpoint.builder().bearerToken(value);
+      if (name.equals("WS_ADMIN_TOKEN")) {
+        AdminEndpoint.builder().adminToken(value);
+      } else {
+        MetricsEndpoint.builder().bearerToken(value);
+      }
     } catch (IllegalArgumentException e) {
-      throw new ConfigException("WS_METRICS_TOKEN: " + e.getMessage());
+      throw new ConfigException(name + ": " + e.getMessage());
     }
     return value;
   }
@@ -210,6 +221,7 @@ record SampleConfig(
   public String toString() {
     return "SampleConfig{port=" + port + ", streams=" + streams.size() + ", subscribe="
         + (subscribeMessage != null) + ", token=" + (metricsToken != null ? "***" : "none")
+        + ", adminToken=" + (adminToken != null ? "***" : "none")
         + ", labels=" + labels + ", managerName=" + managerName + ", demoChaos=" + demoChaos + '}';
   }
 }

@@ -3,7 +3,9 @@ package dev.wsmanager.sample;
 import static dev.wsmanager.sample.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsmanager.EventTime;
 import dev.wsmanager.FailureReason;
+import dev.wsmanager.Heartbeat;
 import dev.wsmanager.ManagedStream;
 import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamListener;
@@ -107,6 +109,47 @@ class DemoFeedTest {
             && manager.stats().retries() >= 3);
     feed.close();
     assertThat(manager.stats().connectionAttempts()).isGreaterThan(3);
+  }
+
+  @Test
+  void answersHeartbeatsAndStampsEventTimes() throws IOException, InterruptedException {
+    DemoFeed feed = closeLater(DemoFeed.start(Duration.ZERO));
+    Inbox inbox = new Inbox();
+    ManagedStream stream =
+        manager(Duration.ofMillis(50)).open(
+            StreamSpec.builder("feed", feed.url().toString()).listener(inbox).build());
+    String tick = inbox.next(m -> m.contains("\"symbol\""));
+    long ts = Long.parseLong(tick.replaceAll(".*\"ts\":(\\d+).*", "$1"));
+    assertThat(ts).isBetween(System.currentTimeMillis() - 5_000, System.currentTimeMillis());
+
+    assertThat(stream.send("{\"op\":\"ping\"}")).isTrue();
+    assertThat(inbox.next(m -> m.contains("pong"))).matches("\\{\"op\":\"pong\",\"ts\":\\d{13}}");
+    assertThat(stream.send("ping")).isTrue();
+    assertThat(inbox.next(m -> !m.contains("symbol"))).isEqualTo("pong");
+  }
+
+  @Test
+  void chaosDelaysHeartbeatRepliesAndSkewsClocks() throws IOException {
+    DemoFeed feed = closeLater(DemoFeed.start(Duration.ofMillis(100)));
+    WsManager manager = manager(Duration.ofMillis(20));
+    for (int i = 1; i <= 3; i++) {
+      manager.open(
+          StreamSpec.builder("s" + i, feed.url().toString())
+              .heartbeat(
+                  Heartbeat.builder()
+                      .message("{\"op\":\"ping\"}")
+                      .reply(t -> t.startsWith("{\"op\":\"pong\""))
+                      .interval(Duration.ofMillis(200))
+                      .timeout(Duration.ofMillis(150))
+                      .build())
+              .eventTime(EventTime.jsonField("ts"))
+              .build());
+    }
+    await("heartbeat timeouts, answered heartbeats and ticks from the future",
+        () -> manager.stats().heartbeatTimeouts() >= 1
+            && manager.stats().connectionFailures().get(FailureReason.HEARTBEAT_TIMEOUT) >= 1
+            && manager.stats().heartbeatSuccesses() >= 1
+            && manager.stats().negativeMessageDelays() >= 1);
   }
 
   @ParameterizedTest

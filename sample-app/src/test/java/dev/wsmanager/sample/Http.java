@@ -39,12 +39,47 @@ final class Http {
     }
   }
 
+  /** A POST to {@code pathAndQuery}, such as an admin route, with optional header pairs. */
+  static HttpResponse<String> post(int port, String pathAndQuery, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+            .timeout(Duration.ofSeconds(10))
+            .POST(BodyPublishers.noBody());
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    try {
+      return CLIENT.send(request.build(), BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   static String scrape(int port, String... headers) {
     HttpResponse<String> response = send("GET", port, null, headers);
     if (response.statusCode() != 200) {
       throw new AssertionError("scrape answered " + response.statusCode() + ": " + response.body());
     }
     return response.body();
+  }
+
+  /** The sum of every series of {@code name} (a family name as exposed) in Prometheus text. */
+  static double sum(String text, String name) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
+        .matcher(text);
+    double sum = 0;
+    boolean found = false;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(2));
+      found = true;
+    }
+    if (!found) {
+      throw new AssertionError("no series " + name + " in:\n" + text);
+    }
+    return sum;
   }
 
   /** The value of one series in Prometheus text, such as {@code name{manager="x"}}. */

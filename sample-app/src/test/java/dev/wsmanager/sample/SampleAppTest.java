@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** The app started in-process on a free port, against the demo feed. */
 class SampleAppTest {
-  private static final String RECEIVED = "ws_manager_messages_received_total{manager=\"sample\"}";
+  private static final String RECEIVED = "ws_manager_messages_received_total";
 
   private SampleApp app;
 
@@ -44,13 +44,27 @@ class SampleAppTest {
     await("five streams are open on both sides",
         () -> app.manager().stats().activeConnections() == 5 && feed.openConnections() == 5);
 
-    double before = Http.value(Http.scrape(port), RECEIVED);
-    await("ticks keep arriving", () -> Http.value(Http.scrape(port), RECEIVED) >= before + 20);
+    double before = Http.sum(Http.scrape(port), RECEIVED);
+    await("ticks keep arriving", () -> Http.sum(Http.scrape(port), RECEIVED) >= before + 20);
+    await("a heartbeat answered",
+        () -> Http.sum(Http.scrape(port), "ws_manager_heartbeats_total") >= 1);
 
     String text = Http.scrape(port);
-    assertThat(Http.value(text, "ws_manager_active_connections{manager=\"sample\"}")).isEqualTo(5);
-    assertThat(Http.value(text, "ws_manager_messages_sent_total{manager=\"sample\"}"))
-        .as("one subscribe message per stream").isEqualTo(5);
+    assertThat(Http.value(text, "ws_manager_active_connections{group=\"majors\",manager=\"sample\"}"))
+        .isEqualTo(2);
+    assertThat(Http.value(text, "ws_manager_active_connections{group=\"alts\",manager=\"sample\"}"))
+        .isEqualTo(3);
+    assertThat(Http.value(text, "ws_manager_active_connections{manager=\"sample\"}")).isZero();
+    assertThat(Http.sum(text, "ws_manager_messages_sent_total"))
+        .as("one subscribe message per stream, and heartbeats").isGreaterThanOrEqualTo(6);
+    assertThat(Http.value(text,
+            "ws_manager_heartbeats_total{group=\"majors\",manager=\"sample\",result=\"timeout\"}"))
+        .as("the demo feed answers every heartbeat without chaos").isZero();
+    assertThat(Http.sum(text, "ws_manager_message_delay_seconds_count"))
+        .as("every tick carries its event time").isGreaterThanOrEqualTo(20);
+    assertThat(Http.value(text, "ws_manager_message_delay_seconds_bucket{group=\"alts\",manager=\"sample\",le=\"1.0\"}"))
+        .as("ticks are stamped a few milliseconds before they are sent, never skewed without chaos")
+        .isEqualTo(Http.value(text, "ws_manager_message_delay_seconds_count{group=\"alts\",manager=\"sample\"}"));
     assertThat(text).contains("jvm_memory_used_bytes{area=\"heap\"}");
     assertThat(app.manager().streams())
         .extracting(StreamSnapshot::id)
@@ -102,6 +116,33 @@ class SampleAppTest {
       assertThat(feed.openConnections()).isZero();
       assertThat(feed.cleanClientCloses()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void adminRoutesNeedTheAdminTokenAndExistOnlyWithIt() {
+    app = start(Map.of("PORT", "0", "WS_ADMIN_TOKEN", "adm1n", "WS_METRICS_TOKEN", "scrape"));
+    int port = app.port();
+    await("five streams are open", () -> app.manager().stats().activeConnections() == 5);
+
+    String reconnect = "/api/ws/streams/btcusdt/reconnect";
+    assertThat(Http.post(port, reconnect).statusCode()).isEqualTo(401);
+    assertThat(Http.post(port, reconnect, "Authorization", "Bearer scrape").statusCode())
+        .as("the metrics token is not the admin token").isEqualTo(401);
+    var ok = Http.post(port, reconnect, "Authorization", "Bearer adm1n");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body())
+        .isEqualTo("{\"action\":\"reconnect\",\"manager\":\"sample\",\"stream\":\"btcusdt\"}\n");
+    assertThat(Http.post(port, "/api/ws/streams/nope/close", "Authorization", "Bearer adm1n")
+        .statusCode()).isEqualTo(404);
+    assertThat(Http.post(port, "/api/ws/streams/close-idle?for=PT1H", "Authorization",
+        "Bearer adm1n").body()).contains("\"closed\":[]");
+    await("reconnected", () -> app.manager().stats().activeConnections() == 5);
+    assertThat(app.manager().stats().adminOperations()).isEqualTo(1);
+    app.close();
+
+    app = start(Map.of("PORT", "0"));
+    assertThat(Http.post(app.port(), reconnect, "Authorization", "Bearer adm1n").statusCode())
+        .as("no WS_ADMIN_TOKEN, no admin routes").isEqualTo(404);
   }
 
   @Test

@@ -19,14 +19,19 @@ final class BearerToken {
   }
 
   static BearerToken of(String token) {
+    return of(token, "bearerToken");
+  }
+
+  /** A token checked like {@link #of(String)}; messages name {@code field}. */
+  static BearerToken of(String token, String field) {
     if (token.isEmpty()) {
-      throw new IllegalArgumentException("bearerToken must not be empty");
+      throw new IllegalArgumentException(field + " must not be empty");
     }
     for (int i = 0; i < token.length(); i++) {
       char c = token.charAt(i);
       if (c < 0x21 || c > 0x7e) {
         throw new IllegalArgumentException(
-            "bearerToken must be visible ASCII characters without spaces; character "
+            field + " must be visible ASCII characters without spaces; character "
                 + (i + 1) + " is not (the token is not shown)");
       }
     }

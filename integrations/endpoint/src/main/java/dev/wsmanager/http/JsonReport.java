@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The JSON form of {@code GET}: health, totals across the managers and one object per live stream.
@@ -96,6 +97,7 @@ final class JsonReport {
       }
       g.writeEndArray();
       writeTotals(g, stats);
+      writeGroups(g, managers);
       if (page.streams) {
         writeStreams(g, managers, stats, page);
       }
@@ -165,6 +167,10 @@ final class JsonReport {
     long received = 0;
     long sent = 0;
     long listenerErrors = 0;
+    long heartbeatSuccesses = 0;
+    long heartbeatTimeouts = 0;
+    long negativeDelays = 0;
+    long adminOperations = 0;
     Map<FailureReason, Long> failures = new EnumMap<>(FailureReason.class);
     Map<StreamState, Long> byState = new EnumMap<>(StreamState.class);
     for (FailureReason r : FailureReason.values()) {
@@ -185,6 +191,10 @@ final class JsonReport {
       received += s.messagesReceived();
       sent += s.messagesSent();
       listenerErrors += s.listenerErrors();
+      heartbeatSuccesses += s.heartbeatSuccesses();
+      heartbeatTimeouts += s.heartbeatTimeouts();
+      negativeDelays += s.negativeMessageDelays();
+      adminOperations += s.adminOperations();
       s.connectionFailures().forEach((r, n) -> failures.merge(r, n, Long::sum));
       s.streamsByState().forEach((st, n) -> byState.merge(st, n, Long::sum));
     }
@@ -206,6 +216,10 @@ final class JsonReport {
     g.writeNumberField("messagesReceived", received);
     g.writeNumberField("messagesSent", sent);
     g.writeNumberField("listenerErrors", listenerErrors);
+    g.writeNumberField("heartbeatSuccesses", heartbeatSuccesses);
+    g.writeNumberField("heartbeatTimeouts", heartbeatTimeouts);
+    g.writeNumberField("negativeMessageDelays", negativeDelays);
+    g.writeNumberField("adminOperations", adminOperations);
     g.writeObjectFieldStart("streamsByState");
     for (Map.Entry<StreamState, Long> e : byState.entrySet()) {
       g.writeNumberField(e.getKey().label(), e.getValue());
@@ -214,11 +228,47 @@ final class JsonReport {
     g.writeEndObject();
   }
 
+  /**
+   * Per stream group ({@code StreamSpec.group}), added up across the managers: the same numbers
+   * as the {@code group} label's series. Empty when no stream has a group.
+   */
+  private static void writeGroups(JsonGenerator g, List<WsManager> managers) throws IOException {
+    Map<String, long[]> groups = new TreeMap<>();
+    for (WsManager m : managers) {
+      m.groupStats().forEach(
+          (name, s) -> {
+            long[] t = groups.computeIfAbsent(name, k -> new long[7]);
+            t[0] += s.activeConnections();
+            t[1] += s.retries();
+            t[2] += s.totalConnectionFailures();
+            t[3] += s.messagesReceived();
+            t[4] += s.heartbeatSuccesses();
+            t[5] += s.heartbeatTimeouts();
+            t[6] += s.negativeMessageDelays();
+          });
+    }
+    g.writeObjectFieldStart("groups");
+    for (Map.Entry<String, long[]> e : groups.entrySet()) {
+      long[] t = e.getValue();
+      g.writeObjectFieldStart(e.getKey());
+      g.writeNumberField("activeConnections", t[0]);
+      g.writeNumberField("retryCount", t[1]);
+      g.writeNumberField("connectionFailuresTotal", t[2]);
+      g.writeNumberField("messagesReceived", t[3]);
+      g.writeNumberField("heartbeatSuccesses", t[4]);
+      g.writeNumberField("heartbeatTimeouts", t[5]);
+      g.writeNumberField("negativeMessageDelays", t[6]);
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+  }
+
   private static void writeStream(JsonGenerator g, String manager, StreamSnapshot s)
       throws IOException {
     g.writeStartObject();
     g.writeStringField("manager", manager);
     g.writeStringField("id", s.id());
+    g.writeStringField("group", s.group());
     g.writeStringField("url", s.url());
     g.writeStringField("state", s.state().label());
     g.writeNumberField("attempts", s.attempts());

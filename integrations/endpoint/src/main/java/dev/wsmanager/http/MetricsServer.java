@@ -114,17 +114,27 @@ public final class MetricsServer implements AutoCloseable {
   private static final class EndpointHandler extends Handler.Abstract {
     private final MetricsEndpoint endpoint;
     private final String path;
+    private final AdminEndpoint admin; // null: no admin routes
 
-    EndpointHandler(MetricsEndpoint endpoint, String path) {
+    EndpointHandler(MetricsEndpoint endpoint, String path, AdminEndpoint admin) {
       this.endpoint = endpoint;
       this.path = path;
+      this.admin = admin;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       HttpURI uri = request.getHttpURI();
       MetricsEndpoint.Response answer;
-      if (!path.equals(uri.getPath())) {
+      if (admin != null && AdminEndpoint.handles(uri.getPath())) {
+        answer =
+            admin.handle(
+                request.getMethod(),
+                uri.getPath(),
+                uri.getQuery(),
+                request.getHeaders().get(HttpHeader.AUTHORIZATION),
+                Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request));
+      } else if (!path.equals(uri.getPath())) {
         answer = MetricsEndpoint.Response.text(404, "not found");
       } else {
         HttpFields headers = request.getHeaders();
@@ -151,6 +161,7 @@ public final class MetricsServer implements AutoCloseable {
     private int maxConnections = 1000;
     private int threads = 4;
     private Duration stopTimeout = Duration.ofSeconds(5);
+    private AdminEndpoint admin;
 
     private Builder(MetricsEndpoint endpoint) {
       this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -262,6 +273,18 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /**
+     * Also serves the admin routes ({@code POST /api/ws/streams/...}, see {@link AdminEndpoint}),
+     * which need their own admin token. Without this they do not exist: those paths are a 404.
+     *
+     * @param admin the admin routes
+     * @return this builder
+     */
+    public Builder admin(AdminEndpoint admin) {
+      this.admin = Objects.requireNonNull(admin, "admin");
+      return this;
+    }
+
+    /**
      * Binds the port and starts serving.
      *
      * @return the running server
@@ -293,7 +316,7 @@ public final class MetricsServer implements AutoCloseable {
       limit.setEndPointIdleTimeout(Math.min(1000, idleTimeout.toMillis()));
       server.addBean(limit);
 
-      server.setHandler(new GracefulHandler(new EndpointHandler(endpoint, path)));
+      server.setHandler(new GracefulHandler(new EndpointHandler(endpoint, path, admin)));
       server.setErrorHandler(new OneLineErrors());
       server.setStopTimeout(stopTimeout.toMillis());
       server.setStopAtShutdown(false);

@@ -163,8 +163,9 @@ class MetricsServerTest {
         .containsEntry(
             "connectionFailures",
             Map.of("handshake_rejected", 0L, "connect_error", 0L, "connect_timeout", 0L,
-                "ping_timeout", 0L, "idle_timeout", 0L, "closed_by_server", 0L,
-                "connection_lost", 0L, "tls_error", 0L, "listener_stalled", 0L));
+                "ping_timeout", 0L, "idle_timeout", 0L, "heartbeat_timeout", 0L,
+                "closed_by_server", 0L, "connection_lost", 0L, "tls_error", 0L,
+                "listener_stalled", 0L));
 
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> streams = (List<Map<String, Object>>) json.get("streams");

@@ -13,8 +13,18 @@ final class Activity {
   private Activity() {}
 
   static void run(WsManager manager, Peer peer) {
-    ManagedStream ok = manager.open(StreamSpec.builder("ok", peer.url("/feed")).build());
-    ManagedStream bad = manager.open(StreamSpec.builder("bad", peer.url("/reject")).build());
+    run(manager, peer, null);
+  }
+
+  private static StreamSpec spec(String id, String url, String group) {
+    StreamSpec.Builder b = StreamSpec.builder(id, url);
+    return (group == null ? b : b.group(group)).build();
+  }
+
+  /** The activity with both streams in {@code group} (no group when {@code null}). */
+  static void run(WsManager manager, Peer peer, String group) {
+    ManagedStream ok = manager.open(spec("ok", peer.url("/feed"), group));
+    ManagedStream bad = manager.open(spec("bad", peer.url("/reject"), group));
     Await.until("stream 'ok' open", () -> ok.state() == StreamState.OPEN);
     Await.until("stream 'bad' failed", () -> bad.state() == StreamState.FAILED);
     Await.until("the greeting", () -> manager.stats().messagesReceived() == 1);

@@ -44,6 +44,7 @@ class MeterNamesTest {
           .containsExactlyInAnyOrder(
               "ws.manager.active.connections GAUGE [app, manager]",
               "ws.manager.active.connections.hwm GAUGE [app, manager]",
+              "ws.manager.admin.operations COUNTER [app, manager, operation]",
               "ws.manager.connect.duration TIMER [app, manager]",
               // Registries without native histograms publish a timer's buckets as gauges.
               "ws.manager.connect.duration.histogram GAUGE [app, le, manager]",
@@ -51,7 +52,13 @@ class MeterNamesTest {
               "ws.manager.connection.failures COUNTER [app, manager, reason]",
               "ws.manager.delivery.queue.depth GAUGE [app, manager]",
               "ws.manager.handshake.rejections COUNTER [app, manager, status]",
+              "ws.manager.heartbeat.rtt TIMER [app, manager]",
+              "ws.manager.heartbeat.rtt.histogram GAUGE [app, le, manager]",
+              "ws.manager.heartbeats COUNTER [app, manager, result]",
               "ws.manager.listener.errors COUNTER [app, manager]",
+              "ws.manager.message.delay TIMER [app, manager]",
+              "ws.manager.message.delay.histogram GAUGE [app, le, manager]",
+              "ws.manager.message.delay.negative COUNTER [app, manager]",
               "ws.manager.messages.dropped COUNTER [app, manager]",
               "ws.manager.messages.received COUNTER [app, manager]",
               "ws.manager.messages.sent COUNTER [app, manager]",

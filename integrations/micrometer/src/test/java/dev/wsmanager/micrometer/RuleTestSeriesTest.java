@@ -57,18 +57,22 @@ class RuleTestSeriesTest {
     assertThat(wanted).as("ws_manager_ input series in the rule tests").hasSizeGreaterThan(5);
 
     // The rule tests use series with and without a constant label (track, as canaries have).
-    Set<String> scraped = new TreeSet<>(micrometerShapes(WsManager.builder()));
-    scraped.addAll(micrometerShapes(WsManager.builder().constantLabel("track", "stable")));
+    // and with and without a stream group.
+    Set<String> scraped = new TreeSet<>(micrometerShapes(WsManager.builder(), null));
+    scraped.addAll(micrometerShapes(WsManager.builder().constantLabel("track", "stable"), null));
+    scraped.addAll(micrometerShapes(WsManager.builder(), "g"));
     assertThat(scraped).containsAll(wanted);
   }
 
-  private static Set<String> micrometerShapes(WsManager.Builder builder) throws Exception {
+  private static Set<String> micrometerShapes(WsManager.Builder builder, String group)
+      throws Exception {
     PrometheusMeterRegistry micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (Peer peer = new Peer();
         WsManager manager = builder.name("rules").registry(new PrometheusRegistry()).build()) {
       WsManagerMetrics metrics = new WsManagerMetrics(manager);
       metrics.bindTo(micrometer);
-      Activity.run(manager, peer);
+      Activity.run(manager, peer, group);
+      micrometer.scrape(); // registers the series whose label values appeared after binding
       Set<String> shapes = new Scrape(micrometer.scrape(), "ws_manager_").shapes;
       metrics.close();
       return shapes;
