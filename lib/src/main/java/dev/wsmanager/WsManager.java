@@ -1,14 +1,17 @@
 package dev.wsmanager;
 
 import dev.wsmanager.internal.Engine;
+import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -194,6 +197,36 @@ public final class WsManager implements AutoCloseable {
    */
   public PrometheusRegistry registry() {
     return engine.registry();
+  }
+
+  /**
+   * The manager's own series, exactly as its registry exports them, read from live state now. For
+   * bridges to other metrics systems, such as {@code dev.wsmanager.micrometer.WsManagerMetrics}.
+   *
+   * @return the snapshots; empty once {@link #close()} has begun
+   */
+  public MetricSnapshots metricSnapshots() {
+    return engine.metricSnapshots();
+  }
+
+  /**
+   * Passes every value the manager's histograms record to {@code observer} from now on, for
+   * metrics systems that keep their own histograms. The observer runs on the thread that records
+   * the value: it must be quick and must not throw.
+   *
+   * @param observer the observer
+   */
+  public void addHistogramObserver(HistogramObserver observer) {
+    engine.addHistogramObserver(Objects.requireNonNull(observer, "observer"));
+  }
+
+  /**
+   * Stops passing values to an observer added with {@link #addHistogramObserver}.
+   *
+   * @param observer the observer
+   */
+  public void removeHistogramObserver(HistogramObserver observer) {
+    engine.removeHistogramObserver(observer);
   }
 
   /**

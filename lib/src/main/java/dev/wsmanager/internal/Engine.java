@@ -6,8 +6,10 @@ import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -345,6 +347,18 @@ public final class Engine {
 
   public PrometheusRegistry registry() {
     return registry;
+  }
+
+  public MetricSnapshots metricSnapshots() {
+    return running.get() ? RegistryBinding.collect(List.of(groups)) : MetricSnapshots.of();
+  }
+
+  public void addHistogramObserver(HistogramObserver observer) {
+    groups.histogramObservers.add(observer);
+  }
+
+  public void removeHistogramObserver(HistogramObserver observer) {
+    groups.histogramObservers.remove(observer);
   }
 
   private void removed(StreamLoop loop) {

@@ -3,7 +3,10 @@ package dev.wsmanager.internal;
 import dev.wsmanager.FailureReason;
 import dev.wsmanager.ManagerStats;
 import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.HistogramObserver;
+import dev.wsmanager.metrics.MetricNames;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,6 +69,8 @@ final class ManagerMetrics {
   final AtomicLong hwm = new AtomicLong();
   final LongAdder[] connectBuckets = new LongAdder[CONNECT_BUCKETS.length + 1];
   final DoubleAdder connectSeconds = new DoubleAdder();
+  /** The manager's histogram observers, shared by its groups. */
+  final List<HistogramObserver> histogramObservers;
   final LongAdder heartbeatSuccesses = new LongAdder();
   final LongAdder heartbeatTimeouts = new LongAdder();
   final HistogramCounts heartbeatRtt = new HistogramCounts(RTT_BUCKETS);
@@ -112,8 +117,14 @@ final class ManagerMetrics {
   }
 
   ManagerMetrics(
-      Labels labels, String group, boolean perStream, AtomicLong managerOpen, AtomicLong managerHwm) {
+      Labels labels,
+      String group,
+      boolean perStream,
+      AtomicLong managerOpen,
+      AtomicLong managerHwm,
+      List<HistogramObserver> histogramObservers) {
     this.labels = labels;
+    this.histogramObservers = histogramObservers;
     this.group = group;
     this.perStream = perStream;
     this.managerOpen = managerOpen;
@@ -181,6 +192,7 @@ final class ManagerMetrics {
   void heartbeatAnswered(double rttSeconds) {
     heartbeatSuccesses.increment();
     heartbeatRtt.record(rttSeconds);
+    observed(MetricNames.HEARTBEAT_RTT, rttSeconds);
   }
 
   void heartbeatTimedOut() {
@@ -193,6 +205,14 @@ final class ManagerMetrics {
       negativeDelays.increment();
     } else {
       messageDelay.record(delayMillis / 1000.0);
+      observed(MetricNames.MESSAGE_DELAY, delayMillis / 1000.0);
+    }
+  }
+
+  /** Passes a recorded histogram value to the manager's observers (bridges such as Micrometer). */
+  private void observed(String histogram, double value) {
+    for (HistogramObserver observer : histogramObservers) {
+      observer.observe(histogram, labels, value);
     }
   }
 
@@ -211,6 +231,7 @@ final class ManagerMetrics {
     }
     connectBuckets[i].increment();
     connectSeconds.add(seconds);
+    observed(MetricNames.CONNECT_DURATION, seconds);
   }
 
   /**

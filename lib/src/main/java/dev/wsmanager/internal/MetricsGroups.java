@@ -5,6 +5,7 @@ import static dev.wsmanager.metrics.MetricNames.LABEL_GROUP;
 import dev.wsmanager.FailureReason;
 import dev.wsmanager.ManagerStats;
 import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.HistogramObserver;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,12 +31,14 @@ final class MetricsGroups {
   private final ConcurrentHashMap<String, ManagerMetrics> groups = new ConcurrentHashMap<>();
   private final AtomicLong open = new AtomicLong();
   private final AtomicLong hwm = new AtomicLong();
+  /** Observers of every group's histograms (see {@code WsManager.addHistogramObserver}). */
+  final List<HistogramObserver> histogramObservers = new CopyOnWriteArrayList<>();
 
   MetricsGroups(Labels labels, boolean perStream, int maxGroups) {
     this.labels = labels;
     this.perStream = perStream;
     this.maxGroups = maxGroups;
-    this.ungrouped = new ManagerMetrics(labels, null, perStream, open, hwm);
+    this.ungrouped = new ManagerMetrics(labels, null, perStream, open, hwm, histogramObservers);
   }
 
   /**
@@ -63,7 +67,8 @@ final class MetricsGroups {
                 + " WsManager.Builder.maxGroups: each group adds a set of series");
       }
       ManagerMetrics created =
-          new ManagerMetrics(labels.add(LABEL_GROUP, group), group, perStream, open, hwm);
+          new ManagerMetrics(
+              labels.add(LABEL_GROUP, group), group, perStream, open, hwm, histogramObservers);
       groups.put(group, created);
       return created;
     }

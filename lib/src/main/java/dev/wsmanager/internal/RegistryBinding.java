@@ -75,6 +75,11 @@ final class RegistryBinding implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
+    return collect(managers);
+  }
+
+  /** The series of these managers, read from their live counters now. */
+  static MetricSnapshots collect(List<MetricsGroups> managers) {
     Families f = new Families();
     for (MetricsGroups g : managers) {
       for (ManagerMetrics m : g.all()) {
