@@ -15,9 +15,9 @@ final class Check {
   }
 
   /**
-   * Checks a duration: {@link Duration#ZERO} when {@code zeroMeans} is not null, else within
-   * {@code [min, max]}. Durations are used in whole milliseconds, so a nonzero one below a
-   * millisecond would silently mean zero: it is rejected.
+   * Checks a duration: {@link Duration#ZERO} when {@code zeroMeans} is not null, else within {@code
+   * [min, max]}. Durations are used in whole milliseconds, so a nonzero one below a millisecond
+   * would silently mean zero: it is rejected.
    *
    * @param zeroMeans what zero means ("off", "no wait"), or null when zero is not allowed
    */
@@ -29,10 +29,12 @@ final class Check {
     if (d.compareTo(min) < 0 || d.compareTo(max) > 0 || subMilli) {
       String allowed =
           (zeroMeans != null ? "0 (" + zeroMeans + ") or " : "")
-              + "from " + human(min) + " to " + human(max);
+              + "from "
+              + human(min)
+              + " to "
+              + human(max);
       String hint = subMilli ? "; durations count in whole milliseconds" : "";
-      throw new IllegalArgumentException(
-          field + " must be " + allowed + ", was " + d + hint);
+      throw new IllegalArgumentException(field + " must be " + allowed + ", was " + d + hint);
     }
   }
 

@@ -4,8 +4,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * Ready-made event-time extractors for {@link StreamSpec.Builder#eventTime}: they read when the
- * server says an event happened, in epoch milliseconds, so the manager can export how late
- * messages arrive ({@code ws_manager_message_delay_seconds}).
+ * server says an event happened, in epoch milliseconds, so the manager can export how late messages
+ * arrive ({@code ws_manager_message_delay_seconds}).
  *
  * <pre>{@code
  * StreamSpec.builder("binance-btcusdt", url)

@@ -20,8 +20,8 @@ public enum FailureReason {
   /** The handshake did not complete within the stream's connect timeout. */
   CONNECT_TIMEOUT,
   /**
-   * A ping was not answered by a pong before the next ping was due (or a write stayed blocked
-   * past OkHttp's write timeout): the peer or the network stopped responding.
+   * A ping was not answered by a pong before the next ping was due (or a write stayed blocked past
+   * OkHttp's write timeout): the peer or the network stopped responding.
    */
   PING_TIMEOUT,
   /** No message arrived within the stream's idle timeout. */

@@ -126,8 +126,8 @@ public final class Heartbeat {
     }
 
     /**
-     * Recognises replies. It runs on every text message the stream receives, on the reader
-     * thread, so keep it cheap (a {@code startsWith} or {@code contains}, not a JSON parse).
+     * Recognises replies. It runs on every text message the stream receives, on the reader thread,
+     * so keep it cheap (a {@code startsWith} or {@code contains}, not a JSON parse).
      *
      * @param predicate true for a heartbeat reply
      * @return this builder
@@ -140,8 +140,8 @@ public final class Heartbeat {
     /**
      * Sets the interval.
      *
-     * @param interval time between heartbeats, positive; the first is sent one interval after
-     *     the connection opens
+     * @param interval time between heartbeats, positive; the first is sent one interval after the
+     *     connection opens
      * @return this builder
      */
     public Builder interval(Duration interval) {
@@ -189,13 +189,14 @@ public final class Heartbeat {
             "heartbeat reply is missing: call reply(text -> ...) to recognise the server's answer");
       }
       if (interval == null || interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException(
-            "heartbeat interval must be positive, was " + interval);
+        throw new IllegalArgumentException("heartbeat interval must be positive, was " + interval);
       }
       Duration t = timeout != null ? timeout : interval;
       if (t.isNegative() || t.isZero() || t.compareTo(interval) > 0) {
         throw new IllegalArgumentException(
-            "heartbeat timeout must be positive and at most the interval (" + interval + "), was "
+            "heartbeat timeout must be positive and at most the interval ("
+                + interval
+                + "), was "
                 + t);
       }
       return new Heartbeat(this, t);

@@ -29,9 +29,9 @@ public interface ManagedStream extends AutoCloseable {
    *
    * @param text the message
    * @return {@code true} if queued; {@code false} if the stream is not {@link StreamState#OPEN}
-   *     ({@code not_open}), the connection's outbound queue would exceed the stream's limit
-   *     ({@code queue_full}), or the message alone is larger than that limit and can never be sent
-   *     ({@code too_large}, also logged). Each {@code false} is counted by that reason in {@code
+   *     ({@code not_open}), the connection's outbound queue would exceed the stream's limit ({@code
+   *     queue_full}), or the message alone is larger than that limit and can never be sent ({@code
+   *     too_large}, also logged). Each {@code false} is counted by that reason in {@code
    *     ws_manager_sends_rejected_total}. Nothing is buffered for a later connection.
    * @throws NullPointerException if {@code text} is null
    */

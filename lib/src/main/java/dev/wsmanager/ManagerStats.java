@@ -50,5 +50,4 @@ public record ManagerStats(
   public long totalConnectionFailures() {
     return connectionFailures.values().stream().mapToLong(Long::longValue).sum();
   }
-
 }

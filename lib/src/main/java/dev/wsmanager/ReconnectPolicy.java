@@ -16,8 +16,9 @@ import java.util.function.IntPredicate;
  * </pre>
  *
  * <p>The jitter is applied <em>after</em> the cap and only downwards, so a delay never exceeds
- * {@code maxDelay} and, unlike a clamp-after-randomise scheme, streams that have all reached the cap
- * still spread over {@code [maxDelay * (1 - jitter), maxDelay]} instead of retrying in lockstep.
+ * {@code maxDelay} and, unlike a clamp-after-randomise scheme, streams that have all reached the
+ * cap still spread over {@code [maxDelay * (1 - jitter), maxDelay]} instead of retrying in
+ * lockstep.
  *
  * <p>The backoff resets once a connection has stayed open for at least {@link #minUptime()}; a
  * connection that opens and drops at once keeps growing the delay. A handshake answered with a
@@ -28,6 +29,7 @@ import java.util.function.IntPredicate;
 public final class ReconnectPolicy {
   /** The longest initial delay: 1 hour. */
   public static final Duration MAX_INITIAL_DELAY = Duration.ofHours(1);
+
   /** The longest delay cap and minimum uptime: 1 day. */
   public static final Duration MAX_DELAY = Duration.ofDays(1);
 
@@ -51,7 +53,8 @@ public final class ReconnectPolicy {
     this.minUptime = b.minUptime;
     this.fatalStatus = b.fatalStatus;
     this.base =
-        IntervalFunction.ofExponentialBackoff(initialDelay.toMillis(), multiplier, maxDelay.toMillis());
+        IntervalFunction.ofExponentialBackoff(
+            initialDelay.toMillis(), multiplier, maxDelay.toMillis());
   }
 
   /**
@@ -157,9 +160,19 @@ public final class ReconnectPolicy {
 
   @Override
   public String toString() {
-    return "ReconnectPolicy{initialDelay=" + initialDelay + ", maxDelay=" + maxDelay
-        + ", multiplier=" + multiplier + ", jitter=" + jitter + ", maxAttempts="
-        + (maxAttempts == 0 ? "forever" : maxAttempts) + ", minUptime=" + minUptime + '}';
+    return "ReconnectPolicy{initialDelay="
+        + initialDelay
+        + ", maxDelay="
+        + maxDelay
+        + ", multiplier="
+        + multiplier
+        + ", jitter="
+        + jitter
+        + ", maxAttempts="
+        + (maxAttempts == 0 ? "forever" : maxAttempts)
+        + ", minUptime="
+        + minUptime
+        + '}';
   }
 
   /** Builds a {@link ReconnectPolicy}; {@link #build()} checks every value. */
@@ -263,7 +276,8 @@ public final class ReconnectPolicy {
      * @return this builder
      */
     public Builder fatalHandshakeStatus(IntPredicate fatalStatus) {
-      this.fatalStatus = Check.notNull(fatalStatus, "fatalHandshakeStatus(fatalStatus): fatalStatus");
+      this.fatalStatus =
+          Check.notNull(fatalStatus, "fatalHandshakeStatus(fatalStatus): fatalStatus");
       return this;
     }
 

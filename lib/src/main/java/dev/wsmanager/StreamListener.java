@@ -17,12 +17,12 @@ import okio.ByteString;
  *       threads instead, like lifecycle callbacks, and the reader thread never waits for them.
  *   <li><b>Lifecycle callbacks</b> ({@link #onStateChange}, {@link #onOpen}, {@link #onFailure},
  *       {@link #onGaveUp}, {@link #onClosed}) run on the manager's callback threads ({@code
- *       ws-manager-<name>-callback-N}, or virtual threads with {@code virtualThreads(true)}): for one
- *       stream in the order of its transitions and one at a time, for different streams
+ *       ws-manager-<name>-callback-N}, or virtual threads with {@code virtualThreads(true)}): for
+ *       one stream in the order of its transitions and one at a time, for different streams
  *       independently. They never run on the manager's timer thread, never on the thread that
- *       caused them (so {@link ManagedStream#close()} and {@link WsManager#close()} do not wait
- *       for them) and never while the manager holds a lock. A callback that blocks delays only
- *       its own stream's later callbacks: no timer, no other stream.
+ *       caused them (so {@link ManagedStream#close()} and {@link WsManager#close()} do not wait for
+ *       them) and never while the manager holds a lock. A callback that blocks delays only its own
+ *       stream's later callbacks: no timer, no other stream.
  * </ul>
  *
  * <p>Callbacks are delivered after the fact: by the time {@link #onStateChange} runs the stream may

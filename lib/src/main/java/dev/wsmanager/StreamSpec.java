@@ -25,19 +25,27 @@ import okhttp3.Headers;
 public final class StreamSpec {
   /** The default ping interval: 20 seconds. */
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(20);
+
   /** The default connect timeout: 10 seconds. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   /** The default limit on bytes queued for sending: 8 MiB, half of OkHttp's hard limit. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+
   /** OkHttp closes a WebSocket with 1001 when more than this is queued. */
   static final long OKHTTP_MAX_QUEUE_SIZE = 16L * 1024 * 1024;
+
   private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
   /** The longest connect timeout: 10 minutes. */
   public static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(10);
+
   /** The longest ping interval: 1 hour. */
   public static final Duration MAX_PING_INTERVAL = Duration.ofHours(1);
+
   /** The longest idle timeout: 1 day. */
   public static final Duration MAX_IDLE_TIMEOUT = Duration.ofDays(1);
+
   /** The largest delivery queue: 1,000,000 messages. */
   public static final int MAX_DELIVERY_QUEUE = 1_000_000;
 
@@ -137,7 +145,10 @@ public final class StreamSpec {
     return pingInterval;
   }
 
-  /** {@return how long an open connection may go without a message, {@link Duration#ZERO} for no limit} */
+  /**
+   * {@return how long an open connection may go without a message, {@link Duration#ZERO} for no
+   * limit}
+   */
   public Duration idleTimeout() {
     return idleTimeout;
   }
@@ -198,8 +209,12 @@ public final class StreamSpec {
 
   @Override
   public String toString() {
-    return "StreamSpec{id=" + id + ", url=" + redactedUrl
-        + (group == null ? "" : ", group=" + group) + '}';
+    return "StreamSpec{id="
+        + id
+        + ", url="
+        + redactedUrl
+        + (group == null ? "" : ", group=" + group)
+        + '}';
   }
 
   /** Builds a {@link StreamSpec}; {@link #build()} checks every value. */
@@ -249,7 +264,8 @@ public final class StreamSpec {
     public Builder subscribe(String... messages) {
       Check.notNull(messages, "subscribe(messages): messages");
       for (int i = 0; i < messages.length; i++) {
-        Check.notNull(messages[i], "subscribe(messages): message " + (i + 1) + " of " + messages.length);
+        Check.notNull(
+            messages[i], "subscribe(messages): message " + (i + 1) + " of " + messages.length);
       }
       List<String> copy = List.of(messages);
       this.subscribe = () -> copy;
@@ -312,8 +328,8 @@ public final class StreamSpec {
     /**
      * Sets the connect timeout.
      *
-     * @param connectTimeout the most a connection attempt may take (TCP, TLS and handshake), from
-     *     1 ms to {@link #MAX_CONNECT_TIMEOUT}, in whole milliseconds
+     * @param connectTimeout the most a connection attempt may take (TCP, TLS and handshake), from 1
+     *     ms to {@link #MAX_CONNECT_TIMEOUT}, in whole milliseconds
      * @return this builder
      */
     public Builder connectTimeout(Duration connectTimeout) {
@@ -398,13 +414,12 @@ public final class StreamSpec {
     }
 
     /**
-     * Hands messages to the listener from a bounded queue on the manager's callback threads
-     * instead of directly on the connection's reader thread, so a slow listener never stops the
-     * connection from reading (pongs included). Messages keep their order and are delivered one at
-     * a time, interleaved in order with the lifecycle callbacks. The queue's depth is exported as
-     * {@code ws_manager_delivery_queue_depth}, its drops as {@code
-     * ws_manager_messages_dropped_total}. Off by default: direct delivery costs nothing per
-     * message.
+     * Hands messages to the listener from a bounded queue on the manager's callback threads instead
+     * of directly on the connection's reader thread, so a slow listener never stops the connection
+     * from reading (pongs included). Messages keep their order and are delivered one at a time,
+     * interleaved in order with the lifecycle callbacks. The queue's depth is exported as {@code
+     * ws_manager_delivery_queue_depth}, its drops as {@code ws_manager_messages_dropped_total}. Off
+     * by default: direct delivery costs nothing per message.
      *
      * @param capacity the most messages queued, from 1 to {@link #MAX_DELIVERY_QUEUE}
      * @param overflow what a full queue does with the next message
@@ -414,8 +429,12 @@ public final class StreamSpec {
       Check.notNull(overflow, "queuedDelivery(capacity, overflow): overflow");
       if (capacity < 1 || capacity > MAX_DELIVERY_QUEUE) {
         throw new IllegalArgumentException(
-            "stream '" + id + "': queuedDelivery capacity must be from 1 to " + MAX_DELIVERY_QUEUE
-                + ", was " + capacity);
+            "stream '"
+                + id
+                + "': queuedDelivery capacity must be from 1 to "
+                + MAX_DELIVERY_QUEUE
+                + ", was "
+                + capacity);
       }
       this.deliveryQueue = capacity;
       this.overflow = overflow;
@@ -438,26 +457,39 @@ public final class StreamSpec {
       }
       URI uri = Urls.parse(id, url);
       String field = "stream '" + id + "': ";
-      Check.duration(field + "connectTimeout", connectTimeout, Duration.ofMillis(1),
-          MAX_CONNECT_TIMEOUT, null);
-      Check.duration(field + "pingInterval", pingInterval, Duration.ofMillis(1), MAX_PING_INTERVAL,
-          "off");
-      Check.duration(field + "idleTimeout", idleTimeout, Duration.ofMillis(1), MAX_IDLE_TIMEOUT,
-          "off");
+      Check.duration(
+          field + "connectTimeout",
+          connectTimeout,
+          Duration.ofMillis(1),
+          MAX_CONNECT_TIMEOUT,
+          null);
+      Check.duration(
+          field + "pingInterval", pingInterval, Duration.ofMillis(1), MAX_PING_INTERVAL, "off");
+      Check.duration(
+          field + "idleTimeout", idleTimeout, Duration.ofMillis(1), MAX_IDLE_TIMEOUT, "off");
       if (maxQueuedBytes < 1 || maxQueuedBytes > OKHTTP_MAX_QUEUE_SIZE) {
         throw new IllegalArgumentException(
-            field + "maxQueuedBytes must be within [1, " + OKHTTP_MAX_QUEUE_SIZE + "], was "
+            field
+                + "maxQueuedBytes must be within [1, "
+                + OKHTTP_MAX_QUEUE_SIZE
+                + "], was "
                 + maxQueuedBytes);
       }
       if (eventTimeSampling < 1 || eventTimeSampling > 1_000_000) {
         throw new IllegalArgumentException(
-            "stream '" + id + "': eventTimeSampling must be within [1, 1000000], was "
+            "stream '"
+                + id
+                + "': eventTimeSampling must be within [1, 1000000], was "
                 + eventTimeSampling);
       }
       if (group != null && !GROUP.matcher(group).matches()) {
         throw new IllegalArgumentException(
-            "stream '" + id + "': group must be 1 to 64 letters, digits, '_', '.', ':' or '-',"
-                + " was '" + Check.printable(group) + "'");
+            "stream '"
+                + id
+                + "': group must be 1 to 64 letters, digits, '_', '.', ':' or '-',"
+                + " was '"
+                + Check.printable(group)
+                + "'");
       }
       Headers.Builder h = new Headers.Builder();
       headers.forEach(
@@ -466,7 +498,11 @@ public final class StreamSpec {
               h.add(name, value);
             } catch (IllegalArgumentException e) {
               throw new IllegalArgumentException(
-                  "stream '" + id + "': header '" + name + "' has a character not allowed in HTTP"
+                  "stream '"
+                      + id
+                      + "': header '"
+                      + name
+                      + "' has a character not allowed in HTTP"
                       + " headers; remove control and non-ASCII characters");
             }
           });

@@ -27,8 +27,8 @@ package dev.wsmanager;
  * <ul>
  *   <li>{@link #CONNECTING} to {@link #OPEN}, {@link #BACKING_OFF}, {@link #FAILED} or {@link
  *       #CLOSED} (closed by the user while connecting);
- *   <li>{@link #OPEN} to {@link #BACKING_OFF}, {@link #FAILED}, {@link #CLOSING}, {@link
- *       #CLOSED} or {@link #CONNECTING} (an operator's {@link WsManager#reconnect});
+ *   <li>{@link #OPEN} to {@link #BACKING_OFF}, {@link #FAILED}, {@link #CLOSING}, {@link #CLOSED}
+ *       or {@link #CONNECTING} (an operator's {@link WsManager#reconnect});
  *   <li>{@link #BACKING_OFF} to {@link #CONNECTING} or {@link #CLOSED};
  *   <li>{@link #CLOSING} to {@link #CLOSED};
  *   <li>{@link #FAILED} to {@link #CLOSED} (closed by the user, or cleaned up when the manager's

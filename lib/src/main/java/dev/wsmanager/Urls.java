@@ -12,8 +12,8 @@ final class Urls {
   private Urls() {}
 
   /**
-   * Parses a stream URL the way OkHttp will when connecting ({@link HttpUrl}), so that what
-   * build() accepts connects and what it rejects is rejected here, with the stream id.
+   * Parses a stream URL the way OkHttp will when connecting ({@link HttpUrl}), so that what build()
+   * accepts connects and what it rejects is rejected here, with the stream id.
    */
   static URI parse(String id, String url) {
     if (url == null || url.isBlank()) {
@@ -26,10 +26,15 @@ final class Urls {
           "stream '" + id + "': url must start with ws:// or wss://, was " + masked(trimmed));
     }
     int authority = trimmed.indexOf("//");
-    if (authority < 0 || authority + 2 >= trimmed.length() || "/?#".indexOf(trimmed.charAt(authority + 2)) >= 0) {
+    if (authority < 0
+        || authority + 2 >= trimmed.length()
+        || "/?#".indexOf(trimmed.charAt(authority + 2)) >= 0) {
       // OkHttp would skip the empty authority and take the path for the host
       throw new IllegalArgumentException(
-          "stream '" + id + "': url has no host, was " + masked(trimmed)
+          "stream '"
+              + id
+              + "': url has no host, was "
+              + masked(trimmed)
               + "; expected ws://host[:port]/path");
     }
     HttpUrl parsed;
@@ -37,7 +42,11 @@ final class Urls {
       parsed = HttpUrl.get(toHttp(trimmed));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "stream '" + id + "': url " + masked(trimmed) + " is not valid: "
+          "stream '"
+              + id
+              + "': url "
+              + masked(trimmed)
+              + " is not valid: "
               + maskUserInfo(e.getMessage(), trimmed)
               + "; expected ws://host[:port]/path or wss://host[:port]/path");
     }

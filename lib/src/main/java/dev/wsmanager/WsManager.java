@@ -48,12 +48,16 @@ import okhttp3.OkHttpClient;
 public final class WsManager implements AutoCloseable {
   /** The default wait in {@link #close()}: 5 seconds. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   /** The longest close timeout: 1 hour. */
   public static final Duration MAX_CLOSE_TIMEOUT = Duration.ofHours(1);
+
   /** The longest failed-stream retention: 7 days. */
   public static final Duration MAX_FAILED_STREAM_RETENTION = Duration.ofDays(7);
+
   /** The default cap on handshakes in flight: 1,000. */
   public static final int DEFAULT_MAX_CONNECTING_STREAMS = 1_000;
+
   /** The highest cap on handshakes in flight: 1,000,000. */
   public static final int MAX_CONNECTING_STREAMS_LIMIT = 1_000_000;
 
@@ -137,11 +141,10 @@ public final class WsManager implements AutoCloseable {
   }
 
   /**
-   * Reconnects a stream now, for an operator: an open connection is closed with 1000 and a new
-   * one opened; a stream backing off skips the rest of its wait; a {@link StreamState#FAILED}
-   * stream starts over with a fresh attempt count. None of this is counted as a failure or a
-   * retry; it is counted in {@code ws_manager_admin_operations_total{operation="reconnect"}} and
-   * logged.
+   * Reconnects a stream now, for an operator: an open connection is closed with 1000 and a new one
+   * opened; a stream backing off skips the rest of its wait; a {@link StreamState#FAILED} stream
+   * starts over with a fresh attempt count. None of this is counted as a failure or a retry; it is
+   * counted in {@code ws_manager_admin_operations_total{operation="reconnect"}} and logged.
    *
    * @param id a stream id
    * @return {@code true} if a live stream has that id (one already connecting is left alone);
@@ -163,9 +166,9 @@ public final class WsManager implements AutoCloseable {
   }
 
   /**
-   * Closes every live stream that received no message for at least {@code idle} (counting from
-   * when it was opened if it never received one), whatever its state; the clean-up an operator
-   * runs for streams nobody feeds. Counted in {@code
+   * Closes every live stream that received no message for at least {@code idle} (counting from when
+   * it was opened if it never received one), whatever its state; the clean-up an operator runs for
+   * streams nobody feeds. Counted in {@code
    * ws_manager_admin_operations_total{operation="close_idle"}} and logged.
    *
    * @param idle how long without a message, positive
@@ -210,9 +213,9 @@ public final class WsManager implements AutoCloseable {
   }
 
   /**
-   * Passes every value the manager's histograms record to {@code observer} from now on, for
-   * metrics systems that keep their own histograms. The observer runs on the thread that records
-   * the value: it must be quick and must not throw.
+   * Passes every value the manager's histograms record to {@code observer} from now on, for metrics
+   * systems that keep their own histograms. The observer runs on the thread that records the value:
+   * it must be quick and must not throw.
    *
    * @param observer the observer
    */
@@ -275,8 +278,19 @@ public final class WsManager implements AutoCloseable {
   public static final class Builder {
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Set<String> RESERVED_LABELS =
-        Set.of("manager", "reason", "state", "stream", "le", "job", "instance", "quantile",
-            "group", "result", "operation", "status");
+        Set.of(
+            "manager",
+            "reason",
+            "state",
+            "stream",
+            "le",
+            "job",
+            "instance",
+            "quantile",
+            "group",
+            "result",
+            "operation",
+            "status");
 
     private String name = "default";
     private OkHttpClient client;
@@ -300,8 +314,8 @@ public final class WsManager implements AutoCloseable {
 
     /**
      * Limits the distinct stream groups ({@link StreamSpec.Builder#group}) of the manager; each
-     * adds a set of series. {@link WsManager#open} throws for a stream whose group would exceed
-     * it. Default {@value WsManager#DEFAULT_MAX_GROUPS}.
+     * adds a set of series. {@link WsManager#open} throws for a stream whose group would exceed it.
+     * Default {@value WsManager#DEFAULT_MAX_GROUPS}.
      *
      * @param max from 1 to 1000
      * @return this builder
@@ -314,8 +328,8 @@ public final class WsManager implements AutoCloseable {
     /**
      * Registers the manager as the MXBean {@code dev.wsmanager:type=WsManager,name=<name>} on the
      * platform MBean server ({@link WsManagerMXBean}: its stats as attributes, reconnect, close and
-     * closeIdle as operations) and unregisters it on close. Off by default, as in HikariCP:
-     * the operations close streams, and several managers of one name would clash.
+     * closeIdle as operations) and unregisters it on close. Off by default, as in HikariCP: the
+     * operations close streams, and several managers of one name would clash.
      *
      * @param enabled whether to register the MXBean; {@link #build()} throws {@link
      *     IllegalStateException} if an MXBean of the same name is registered already
@@ -418,8 +432,8 @@ public final class WsManager implements AutoCloseable {
     }
 
     /**
-     * Limits connection attempts across the whole manager, so an outage across thousands of
-     * streams does not end in a thundering herd. Default 100 per second, bursts of 10.
+     * Limits connection attempts across the whole manager, so an outage across thousands of streams
+     * does not end in a thundering herd. Default 100 per second, bursts of 10.
      *
      * @param perSecond attempts per second, positive
      * @param burst attempts allowed at once, at least 1
@@ -434,11 +448,11 @@ public final class WsManager implements AutoCloseable {
     /**
      * Caps the handshakes in flight across the whole manager, beside the rate of {@link
      * #maxConnectsPerSecond}. A stream whose attempt is due while the cap is reached stays {@link
-     * StreamState#CONNECTING} and waits in line, first come first served; its connect timeout starts
-     * only when its handshake does. A slot is freed when a handshake opens, fails, times out or its
-     * stream is closed. Without a cap, thousands of slow handshakes (a loaded machine or server)
-     * all start, time out together and start again; with it they complete a batch at a time.
-     * Default {@value #DEFAULT_MAX_CONNECTING_STREAMS}.
+     * StreamState#CONNECTING} and waits in line, first come first served; its connect timeout
+     * starts only when its handshake does. A slot is freed when a handshake opens, fails, times out
+     * or its stream is closed. Without a cap, thousands of slow handshakes (a loaded machine or
+     * server) all start, time out together and start again; with it they complete a batch at a
+     * time. Default {@value #DEFAULT_MAX_CONNECTING_STREAMS}.
      *
      * @param max handshakes at once, from 1 to {@value #MAX_CONNECTING_STREAMS_LIMIT}
      * @return this builder
@@ -470,7 +484,8 @@ public final class WsManager implements AutoCloseable {
      * @return this builder
      */
     public Builder failedStreamRetention(Duration retention) {
-      this.failedRetention = Check.notNull(retention, "failedStreamRetention(retention): retention");
+      this.failedRetention =
+          Check.notNull(retention, "failedStreamRetention(retention): retention");
       return this;
     }
 
@@ -480,7 +495,9 @@ public final class WsManager implements AutoCloseable {
       return this;
     }
 
-    /** Test hook: runs the manager's timers on this scheduler, which the manager never shuts down. */
+    /**
+     * Test hook: runs the manager's timers on this scheduler, which the manager never shuts down.
+     */
     Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Check.notNull(scheduler, "scheduler");
       return this;
@@ -506,7 +523,9 @@ public final class WsManager implements AutoCloseable {
       for (String label : constantLabels.keySet()) {
         if (!LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
           throw new IllegalArgumentException(
-              "constant label name '" + label + "' is not a valid Prometheus label name;"
+              "constant label name '"
+                  + label
+                  + "' is not a valid Prometheus label name;"
                   + " use letters, digits and '_', not starting with a digit or '__'");
         }
         if (RESERVED_LABELS.contains(label)) {
@@ -523,12 +542,18 @@ public final class WsManager implements AutoCloseable {
       }
       if (maxConnectingStreams < 1 || maxConnectingStreams > MAX_CONNECTING_STREAMS_LIMIT) {
         throw new IllegalArgumentException(
-            "maxConnectingStreams must be from 1 to " + MAX_CONNECTING_STREAMS_LIMIT + ", was "
+            "maxConnectingStreams must be from 1 to "
+                + MAX_CONNECTING_STREAMS_LIMIT
+                + ", was "
                 + maxConnectingStreams);
       }
       Check.duration("closeTimeout", closeTimeout, Duration.ZERO, MAX_CLOSE_TIMEOUT, null);
-      Check.duration("failedStreamRetention", failedRetention, Duration.ZERO,
-          MAX_FAILED_STREAM_RETENTION, null);
+      Check.duration(
+          "failedStreamRetention",
+          failedRetention,
+          Duration.ZERO,
+          MAX_FAILED_STREAM_RETENTION,
+          null);
       if (maxGroups < 1 || maxGroups > 1000) {
         throw new IllegalArgumentException("maxGroups must be within [1, 1000], was " + maxGroups);
       }

@@ -30,8 +30,8 @@ final class WsManagerJmx implements WsManagerMXBean {
     try {
       return new ObjectName("dev.wsmanager:type=WsManager,name=" + ObjectName.quote(managerName));
     } catch (JMException e) {
-      throw new IllegalArgumentException("manager name '" + managerName + "' is not usable in JMX",
-          e);
+      throw new IllegalArgumentException(
+          "manager name '" + managerName + "' is not usable in JMX", e);
     }
   }
 
@@ -43,7 +43,9 @@ final class WsManagerJmx implements WsManagerMXBean {
   }
 
   private static String alreadyRegistered(String managerName) {
-    return "an MBean named " + objectName(managerName) + " is already registered; give each"
+    return "an MBean named "
+        + objectName(managerName)
+        + " is already registered; give each"
         + " manager with jmx(true) a unique name()";
   }
 

@@ -29,10 +29,7 @@ class AdminOperationsTest {
           .scheduler(time)
           .random(() -> 0.0)
           .reconnectPolicy(
-              ReconnectPolicy.builder()
-                  .initialDelay(Duration.ofSeconds(10))
-                  .maxAttempts(1)
-                  .build())
+              ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(10)).maxAttempts(1).build())
           .build();
 
   @AfterEach
@@ -44,7 +41,10 @@ class AdminOperationsTest {
   private ManagedStream open(String id) {
     ManagedStream s =
         manager.open(
-            StreamSpec.builder(id, peer.url()).listener(listener).pingInterval(Duration.ZERO).build());
+            StreamSpec.builder(id, peer.url())
+                .listener(listener)
+                .pingInterval(Duration.ZERO)
+                .build());
     Await.until(id + " open", () -> s.state() == StreamState.OPEN);
     return s;
   }
@@ -54,18 +54,25 @@ class AdminOperationsTest {
     ManagedStream s = open("a");
     assertThat(manager.reconnect("a")).isTrue();
     Await.until("reopened", () -> peer.upgrades.get() == 2 && s.state() == StreamState.OPEN);
-    assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS)).as("the old one closed cleanly").isEqualTo(1000);
+    assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS))
+        .as("the old one closed cleanly")
+        .isEqualTo(1000);
     Await.until("old socket gone", () -> peer.open.size() == 1);
     ManagerStats stats = manager.stats();
     assertThat(stats.totalConnectionFailures()).isZero();
     assertThat(stats.retries()).isZero();
     assertThat(stats.connectionAttempts()).isEqualTo(2);
     assertThat(stats.adminOperations()).isEqualTo(1);
-    Await.until("callbacks delivered", () -> listener.events.contains("CONNECTING->OPEN")
-        && listener.events.lastIndexOf("CONNECTING->OPEN") > listener.events.indexOf("OPEN->CONNECTING")
-        && listener.events.contains("OPEN->CONNECTING"));
+    Await.until(
+        "callbacks delivered",
+        () ->
+            listener.events.contains("CONNECTING->OPEN")
+                && listener.events.lastIndexOf("CONNECTING->OPEN")
+                    > listener.events.indexOf("OPEN->CONNECTING")
+                && listener.events.contains("OPEN->CONNECTING"));
     assertThat(MetricsExportTest.scrape(registry))
-        .contains("ws_manager_admin_operations_total{manager=\"admin\",operation=\"reconnect\"} 1.0");
+        .contains(
+            "ws_manager_admin_operations_total{manager=\"admin\",operation=\"reconnect\"} 1.0");
   }
 
   @Test
@@ -73,7 +80,11 @@ class AdminOperationsTest {
     peer.enqueue(new MockResponse.Builder().code(500).build());
     peer.enqueue(new MockResponse.Builder().code(500).build());
     ManagedStream s =
-        manager.open(StreamSpec.builder("f", peer.url()).listener(listener).pingInterval(Duration.ZERO).build());
+        manager.open(
+            StreamSpec.builder("f", peer.url())
+                .listener(listener)
+                .pingInterval(Duration.ZERO)
+                .build());
     Await.until("failed", () -> s.state() == StreamState.FAILED); // maxAttempts(1)
     assertThat(manager.reconnect("f")).isTrue();
     Await.until("failed again", () -> s.state() == StreamState.FAILED && peer.requests.size() == 2);
@@ -110,7 +121,8 @@ class AdminOperationsTest {
     try (CapturedLog log = new CapturedLog()) {
       assertThat(manager.closeIdle(Duration.ofMinutes(5))).containsExactly("quiet");
       assertThat(log.text())
-          .contains("WSManager admin: closed 1 streams idle for PT5M or longer in manager 'admin': [quiet]");
+          .contains(
+              "WSManager admin: closed 1 streams idle for PT5M or longer in manager 'admin': [quiet]");
     }
     Await.until("quiet closed", () -> quiet.state() == StreamState.CLOSED);
     assertThat(busy.state()).isEqualTo(StreamState.OPEN);

@@ -89,7 +89,8 @@ class BadConfigurationTest {
         .hasMessage("header 'X-Key': value must not be null");
     assertThatThrownBy(() -> WsManager.builder().registry(null))
         .hasMessage("registry(registry): registry must not be null");
-    try (WsManager manager = WsManager.builder().name("nulls").registry(new PrometheusRegistry()).build()) {
+    try (WsManager manager =
+        WsManager.builder().name("nulls").registry(new PrometheusRegistry()).build()) {
       ManagedStream s = manager.open(StreamSpec.builder("s", "ws://127.0.0.1:1/").build());
       assertThatThrownBy(() -> s.send((String) null))
           .isInstanceOf(NullPointerException.class)

@@ -83,13 +83,19 @@ class CallbackThreadsTest {
                 .pingInterval(Duration.ZERO)
                 .idleTimeout(idle)
                 .build());
-    Await.until("both open", () -> blocker.state() == StreamState.OPEN && timed.state() == StreamState.OPEN);
+    Await.until(
+        "both open",
+        () -> blocker.state() == StreamState.OPEN && timed.state() == StreamState.OPEN);
     long openedAt = System.nanoTime();
     Await.until("the blocker's callback blocks", () -> blocking.getCount() == 0);
-    Await.until("the other stream's idle timeout", Duration.ofSeconds(3),
+    Await.until(
+        "the other stream's idle timeout",
+        Duration.ofSeconds(3),
         () -> timed.state() == StreamState.BACKING_OFF);
-    long delayMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAt) - idle.toMillis();
-    System.out.printf("[threads] idle timeout of 'timed' fired %d ms late while 'blocker' blocked%n",
+    long delayMillis =
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAt) - idle.toMillis();
+    System.out.printf(
+        "[threads] idle timeout of 'timed' fired %d ms late while 'blocker' blocked%n",
         delayMillis);
     assertThat(delayMillis).as("lateness of the other stream's timer, ms").isLessThan(50);
     assertThat(timed.snapshot().lastFailureReason()).isEqualTo(FailureReason.IDLE_TIMEOUT);
@@ -106,7 +112,8 @@ class CallbackThreadsTest {
                   .listener(
                       new StreamListener() {
                         @Override
-                        public void onStateChange(ManagedStream s, StreamState from, StreamState to) {
+                        public void onStateChange(
+                            ManagedStream s, StreamState from, StreamState to) {
                           if (to == StreamState.CLOSING) {
                             block();
                           }
@@ -168,13 +175,15 @@ class CallbackThreadsTest {
             super.onStateChange(stream, from, to);
           }
         };
-    ManagedStream s =
-        m.open(StreamSpec.builder("s", peer.url()).listener(listener).build());
+    ManagedStream s = m.open(StreamSpec.builder("s", peer.url()).listener(listener).build());
     Await.until("open", () -> s.state() == StreamState.OPEN);
     s.close();
     Await.until("closed event", () -> listener.events.contains("closed"));
-    assertThat(listener.events).containsSubsequence("CONNECTING->OPEN", "open", "OPEN->CLOSING",
-        "CLOSING->CLOSED", "closed");
-    assertThat(threads).isNotEmpty().allMatch(n -> n.startsWith("ws-manager-which-thread-callback-"));
+    assertThat(listener.events)
+        .containsSubsequence(
+            "CONNECTING->OPEN", "open", "OPEN->CLOSING", "CLOSING->CLOSED", "closed");
+    assertThat(threads)
+        .isNotEmpty()
+        .allMatch(n -> n.startsWith("ws-manager-which-thread-callback-"));
   }
 }

@@ -95,7 +95,8 @@ class CloseGuaranteesTest {
         }
         manager.open(StreamSpec.builder("refused", "ws://127.0.0.1:1/").build());
         Await.until("open", () -> streams.stream().allMatch(s -> s.state() == StreamState.OPEN));
-        assertThat(ManagerScaleAndShutdownTest.threadsNamed("ws-manager-threads-gone-")).isNotEmpty();
+        assertThat(ManagerScaleAndShutdownTest.threadsNamed("ws-manager-threads-gone-"))
+            .isNotEmpty();
         manager.close();
         assertThat(ManagerScaleAndShutdownTest.threadsNamed("ws-manager-threads-gone-"))
             .as("threads right after close(), round %d", round)
@@ -114,7 +115,8 @@ class CloseGuaranteesTest {
                 .closeTimeout(Duration.ofMillis(300))
                 .build()) {
       ManagedStream s =
-          manager.open(StreamSpec.builder("feed", silent.url()).pingInterval(Duration.ZERO).build());
+          manager.open(
+              StreamSpec.builder("feed", silent.url()).pingInterval(Duration.ZERO).build());
       Await.until("open", () -> s.state() == StreamState.OPEN);
       long start = System.nanoTime();
       var done = s.closeAsync().toCompletableFuture();
@@ -122,7 +124,8 @@ class CloseGuaranteesTest {
       assertThat(manager.stream("feed")).as("id still taken while closing").isPresent();
       done.get(5, TimeUnit.SECONDS);
       long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      System.out.printf("[close] closeAsync completed after %d ms (close timeout 300 ms)%n", tookMillis);
+      System.out.printf(
+          "[close] closeAsync completed after %d ms (close timeout 300 ms)%n", tookMillis);
       assertThat(tookMillis).isBetween(250L, 3_000L);
       assertThat(s.state()).isEqualTo(StreamState.CLOSED);
       assertThat(manager.stream("feed")).isEmpty();

@@ -14,7 +14,8 @@ class EventTimeTest {
         .isEqualTo(1767225600123L);
     assertThat(e.applyAsLong("{\"data\":{\"E\" : 42}}")).isEqualTo(42);
     ToLongFunction<String> ts = EventTime.jsonField("ts");
-    assertThat(ts.applyAsLong("{\"topic\":\"t\",\"ts\":\"1767225600000\"}")).isEqualTo(1767225600000L);
+    assertThat(ts.applyAsLong("{\"topic\":\"t\",\"ts\":\"1767225600000\"}"))
+        .isEqualTo(1767225600000L);
   }
 
   @Test

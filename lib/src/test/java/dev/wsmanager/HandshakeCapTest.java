@@ -54,7 +54,8 @@ class HandshakeCapTest {
 
       peer.release.countDown();
       Await.until(
-          "all open", Duration.ofSeconds(30),
+          "all open",
+          Duration.ofSeconds(30),
           () -> streams.stream().allMatch(s -> s.state() == StreamState.OPEN));
       assertThat(peer.maxPending.get()).isEqualTo(3);
       assertThat(peer.accepted.get()).isEqualTo(24);
@@ -99,10 +100,12 @@ class HandshakeCapTest {
         manager.open(StreamSpec.builder("gone" + i, good.url()).build()).close();
       }
       Await.until(
-          "good streams open", Duration.ofSeconds(30),
+          "good streams open",
+          Duration.ofSeconds(30),
           () -> opening.stream().allMatch(s -> s.state() == StreamState.OPEN));
       Await.until(
-          "every failing stream retried", Duration.ofSeconds(30),
+          "every failing stream retried",
+          Duration.ofSeconds(30),
           () -> failing.stream().allMatch(s -> s.snapshot().attempts() >= 2));
       assertThat(manager.connectsInFlight()).isBetween(0, 2);
 
@@ -182,13 +185,15 @@ class HandshakeCapTest {
         }
         byte[] sha1 =
             MessageDigest.getInstance("SHA-1")
-                .digest((m.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-                    .getBytes(StandardCharsets.US_ASCII));
+                .digest(
+                    (m.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                        .getBytes(StandardCharsets.US_ASCII));
         OutputStream out = socket.getOutputStream();
         pending.decrementAndGet(); // counted down before the client can see its 101
         out.write(
             ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Accept: " + Base64.getEncoder().encodeToString(sha1)
+                    + "Sec-WebSocket-Accept: "
+                    + Base64.getEncoder().encodeToString(sha1)
                     + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();

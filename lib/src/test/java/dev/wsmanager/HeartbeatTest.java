@@ -57,7 +57,9 @@ class HeartbeatTest {
   @Test
   void anAnsweredHeartbeatIsTimedCountedAndKeptFromTheListener() throws Exception {
     ManagedStream stream = open(PING);
-    assertThat(peer.received.poll(100, TimeUnit.MILLISECONDS)).as("nothing before an interval").isNull();
+    assertThat(peer.received.poll(100, TimeUnit.MILLISECONDS))
+        .as("nothing before an interval")
+        .isNull();
 
     time.advance(Duration.ofSeconds(10));
     assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("ping");
@@ -70,7 +72,9 @@ class HeartbeatTest {
     ManagerStats stats = manager.stats();
     assertThat(stats.heartbeatSuccesses()).isEqualTo(1);
     assertThat(stats.heartbeatTimeouts()).isZero();
-    assertThat(stream.snapshot().messagesReceived()).as("the reply is still a message").isEqualTo(2);
+    assertThat(stream.snapshot().messagesReceived())
+        .as("the reply is still a message")
+        .isEqualTo(2);
     assertThat(stream.snapshot().messagesSent()).as("the heartbeat is a message sent").isEqualTo(1);
     String text = MetricsExportTest.scrape(registry);
     assertThat(text)
@@ -107,13 +111,16 @@ class HeartbeatTest {
     assertThat(stream.snapshot().lastFailureReason()).isEqualTo(FailureReason.HEARTBEAT_TIMEOUT);
     assertThat(MetricsExportTest.scrape(registry))
         .contains("ws_manager_heartbeats_total{manager=\"hb\",result=\"timeout\"} 1.0")
-        .contains("ws_manager_connection_failures_total{manager=\"hb\",reason=\"heartbeat_timeout\"} 1.0");
+        .contains(
+            "ws_manager_connection_failures_total{manager=\"hb\",reason=\"heartbeat_timeout\"} 1.0");
 
     time.advance(Duration.ofSeconds(1));
     Await.until("reopened", () -> stream.state() == StreamState.OPEN);
     assertThat(peer.upgrades.get()).isEqualTo(2);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).as("heartbeats on the new connection").isEqualTo("ping");
+    assertThat(peer.received.poll(5, TimeUnit.SECONDS))
+        .as("heartbeats on the new connection")
+        .isEqualTo("ping");
   }
 
   @Test
@@ -158,10 +165,13 @@ class HeartbeatTest {
 
   @Test
   void theBuilderNamesWhatIsWrong() {
-    assertThatThrownBy(() -> Heartbeat.builder().reply(t -> true).interval(Duration.ofSeconds(1)).build())
+    assertThatThrownBy(
+            () -> Heartbeat.builder().reply(t -> true).interval(Duration.ofSeconds(1)).build())
         .hasMessage("heartbeat message is missing: call message(\"ping\") or message(supplier)");
-    assertThatThrownBy(() -> Heartbeat.builder().message("p").interval(Duration.ofSeconds(1)).build())
-        .hasMessage("heartbeat reply is missing: call reply(text -> ...) to recognise the server's answer");
+    assertThatThrownBy(
+            () -> Heartbeat.builder().message("p").interval(Duration.ofSeconds(1)).build())
+        .hasMessage(
+            "heartbeat reply is missing: call reply(text -> ...) to recognise the server's answer");
     assertThatThrownBy(() -> Heartbeat.builder().message("p").reply(t -> true).build())
         .hasMessage("heartbeat interval must be positive, was null");
     assertThatThrownBy(

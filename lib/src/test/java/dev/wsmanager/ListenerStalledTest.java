@@ -78,11 +78,17 @@ class ListenerStalledTest {
     Await.until("failure", () -> !listener.failures.isEmpty());
     assertThat(listener.failures).containsExactly(FailureReason.LISTENER_STALLED);
     assertThat(s.snapshot().lastError()).startsWith("listener_stalled: ");
-    assertThat(Scrape.value(registry, "ws_manager_connection_failures_total", "reason=\"listener_stalled\""))
+    assertThat(
+            Scrape.value(
+                registry, "ws_manager_connection_failures_total", "reason=\"listener_stalled\""))
         .isEqualTo(1);
-    assertThat(Scrape.value(registry, "ws_manager_connection_failures_total", "reason=\"idle_timeout\""))
+    assertThat(
+            Scrape.value(
+                registry, "ws_manager_connection_failures_total", "reason=\"idle_timeout\""))
         .isZero();
-    assertThat(s.state()).as("no reconnect while the callback is stuck").isEqualTo(StreamState.BACKING_OFF);
+    assertThat(s.state())
+        .as("no reconnect while the callback is stuck")
+        .isEqualTo(StreamState.BACKING_OFF);
     release.countDown();
     Await.until("reconnected after the callback returned", () -> s.state() == StreamState.OPEN);
   }
@@ -101,7 +107,8 @@ class ListenerStalledTest {
     Await.until("open", () -> s.state() == StreamState.OPEN);
     startFeed();
     // blocked for well over the idle timeout and several ping intervals: the reader keeps reading
-    Await.until("drops", () -> Scrape.value(registry, "ws_manager_messages_dropped_total", "") >= 15);
+    Await.until(
+        "drops", () -> Scrape.value(registry, "ws_manager_messages_dropped_total", "") >= 15);
     assertThat(s.state()).isEqualTo(StreamState.OPEN);
     assertThat(listener.failures).isEmpty();
     assertThat(Scrape.value(registry, "ws_manager_delivery_queue_depth", "")).isEqualTo(3);
@@ -112,8 +119,8 @@ class ListenerStalledTest {
     release.countDown();
     Await.until("the latest delivered", () -> listener.texts.contains("tick-" + sent));
     assertThat(listener.texts).hasSize(4).startsWith("tick-1").endsWith("tick-" + sent);
-    Await.until("queue drained",
-        () -> Scrape.value(registry, "ws_manager_delivery_queue_depth", "") == 0);
+    Await.until(
+        "queue drained", () -> Scrape.value(registry, "ws_manager_delivery_queue_depth", "") == 0);
     // the feed has stopped, so an idle timeout may follow; nothing blames the listener
     assertThat(listener.failures)
         .doesNotContain(FailureReason.LISTENER_STALLED, FailureReason.PING_TIMEOUT);

@@ -14,7 +14,9 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Real time, real threads: the manager's defaults at a scale that breaks a default OkHttp client. */
+/**
+ * Real time, real threads: the manager's defaults at a scale that breaks a default OkHttp client.
+ */
 class ManagerScaleAndShutdownTest {
   private final WsPeer peer = new WsPeer();
 
@@ -37,7 +39,11 @@ class ManagerScaleAndShutdownTest {
   void aHundredStreamsToOneHostAllOpenWithTheDefaultManager() {
     PrometheusRegistry registry = new PrometheusRegistry();
     WsManager manager =
-        WsManager.builder().name("scale").registry(registry).maxConnectsPerSecond(1_000, 100).build();
+        WsManager.builder()
+            .name("scale")
+            .registry(registry)
+            .maxConnectsPerSecond(1_000, 100)
+            .build();
     List<ManagedStream> streams = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       streams.add(manager.open(StreamSpec.builder("s" + i, peer.url()).build()));
@@ -80,7 +86,8 @@ class ManagerScaleAndShutdownTest {
       for (int i = 0; i < 65; i++) {
         manager.open(StreamSpec.builder("s" + i, peer.url()).build());
       }
-      Await.until("64 open", Duration.ofSeconds(30), () -> manager.stats().activeConnections() == 64);
+      Await.until(
+          "64 open", Duration.ofSeconds(30), () -> manager.stats().activeConnections() == 64);
       assertThat(dispatcher.queuedCallsCount()).isEqualTo(1);
       assertThat(manager.stats().streamsByState()).containsEntry(StreamState.CONNECTING, 1L);
     } finally {
@@ -99,8 +106,9 @@ class ManagerScaleAndShutdownTest {
     manager.open(StreamSpec.builder("refused", "ws://127.0.0.1:1/ws").build());
     ManagedStream ok = manager.open(StreamSpec.builder("ok", peer.url()).build());
     Await.until("ok open", () -> ok.state() == StreamState.OPEN);
-    Await.until("refused backing off", () -> manager.stream("refused").orElseThrow().state()
-        == StreamState.BACKING_OFF);
+    Await.until(
+        "refused backing off",
+        () -> manager.stream("refused").orElseThrow().state() == StreamState.BACKING_OFF);
     manager.close();
     manager.close(); // idempotent
     assertThat(manager.isRunning()).isFalse();
@@ -159,7 +167,8 @@ class ManagerScaleAndShutdownTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessage(
               "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
-                  + Runtime.version().feature() + ". Remove the option or run on a newer JDK.");
+                  + Runtime.version().feature()
+                  + ". Remove the option or run on a newer JDK.");
       return;
     }
     try (WsManager manager = builder.build()) {

@@ -97,7 +97,8 @@ class MessageDelayTest {
   @Test
   void samplingIsValidated() {
     assertThatThrownBy(
-            () -> StreamSpec.builder("s", peer.url()).eventTime(t -> 1).eventTimeSampling(0).build())
+            () ->
+                StreamSpec.builder("s", peer.url()).eventTime(t -> 1).eventTimeSampling(0).build())
         .hasMessage("stream 's': eventTimeSampling must be within [1, 1000000], was 0");
   }
 }

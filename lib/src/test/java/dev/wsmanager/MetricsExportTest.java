@@ -45,7 +45,11 @@ class MetricsExportTest {
   @Test
   void everyContractNameIsExportedWithTheManagerAndConstantLabels() throws Exception {
     try (WsManager manager =
-        WsManager.builder().name("export").registry(registry).constantLabel("track", "canary").build()) {
+        WsManager.builder()
+            .name("export")
+            .registry(registry)
+            .constantLabel("track", "canary")
+            .build()) {
       ManagedStream s = manager.open(StreamSpec.builder("a", peer.url()).build());
       // the connect duration is recorded just after the stream turns OPEN
       Await.until(
@@ -71,10 +75,13 @@ class MetricsExportTest {
       assertThat(text)
           .contains("ws_manager_active_connections{manager=\"export\",track=\"canary\"} 1.0")
           .contains("ws_manager_stream_creations_total{manager=\"export\",track=\"canary\"} 1.0")
-          .contains("ws_manager_connection_failures_total{manager=\"export\",reason=\"ping_timeout\",track=\"canary\"} 0.0")
+          .contains(
+              "ws_manager_connection_failures_total{manager=\"export\",reason=\"ping_timeout\",track=\"canary\"} 0.0")
           .contains("ws_manager_streams{manager=\"export\",state=\"open\",track=\"canary\"} 1.0")
-          .contains("ws_manager_connect_duration_seconds_bucket{manager=\"export\",track=\"canary\",le=\"+Inf\"} 1")
-          .contains("ws_manager_connect_duration_seconds_count{manager=\"export\",track=\"canary\"} 1")
+          .contains(
+              "ws_manager_connect_duration_seconds_bucket{manager=\"export\",track=\"canary\",le=\"+Inf\"} 1")
+          .contains(
+              "ws_manager_connect_duration_seconds_count{manager=\"export\",track=\"canary\"} 1")
           .doesNotContain("127.0.0.1");
       assertThat(text).doesNotContain("state=\"closed\"");
       for (FailureReason r : FailureReason.values()) {
@@ -107,7 +114,8 @@ class MetricsExportTest {
       Await.until("open", () -> s.state() == StreamState.OPEN);
       String text = scrape(registry);
       assertThat(text)
-          .contains("ws_manager_connection_attempts_total{manager=\"per\",stream=\"odd \\\"id\\\"\\nü\"} 1.0");
+          .contains(
+              "ws_manager_connection_attempts_total{manager=\"per\",stream=\"odd \\\"id\\\"\\nü\"} 1.0");
       s.closeAsync().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS); // removed
       assertThat(scrape(registry)).doesNotContain("stream=");
     }
@@ -162,5 +170,4 @@ class MetricsExportTest {
     }
     return null;
   }
-
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +21,11 @@ import org.junit.jupiter.api.Test;
  * exports: a renamed metric must fail the build, not an SRE's dashboard.
  */
 class OpsFilesDriftTest {
-  /** A metric reference: not part of a recording-rule name such as {@code job:ws_manager_x:rate5m}. */
-  private static final Pattern REFERENCE = Pattern.compile("(?<![:\\w])(ws_manager_\\w+)(?![\\w:])");
+  /**
+   * A metric reference: not part of a recording-rule name such as {@code job:ws_manager_x:rate5m}.
+   */
+  private static final Pattern REFERENCE =
+      Pattern.compile("(?<![:\\w])(ws_manager_\\w+)(?![\\w:])");
 
   private static Set<String> exportedSeriesNames() throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();

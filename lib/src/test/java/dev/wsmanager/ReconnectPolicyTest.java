@@ -84,8 +84,11 @@ class ReconnectPolicyTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("initialDelay must be from 1ms to 1h, was PT0S");
     assertThatThrownBy(
-            () -> ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(5))
-                .maxDelay(Duration.ofSeconds(1)).build())
+            () ->
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofSeconds(5))
+                    .maxDelay(Duration.ofSeconds(1))
+                    .build())
         .hasMessage("maxDelay must be at least initialDelay (PT5S), was PT1S");
     assertThatThrownBy(() -> ReconnectPolicy.builder().multiplier(0.5).build())
         .hasMessage("multiplier must be a finite number of at least 1.0, was 0.5");

@@ -38,7 +38,9 @@ class RetryLogTest {
                 .build()) {
       ManagedStream s =
           manager.open(
-              StreamSpec.builder("slammed", peer.url("/slam?apikey=s3cr3t")).pingInterval(Duration.ZERO).build());
+              StreamSpec.builder("slammed", peer.url("/slam?apikey=s3cr3t"))
+                  .pingInterval(Duration.ZERO)
+                  .build());
       for (int i = 1; i <= 3; i++) {
         int done = i;
         Await.until("failure " + i, () -> manager.stats().retries() == done);
@@ -52,11 +54,13 @@ class RetryLogTest {
     assertThat(retries).isEqualTo(3);
     assertThat(lines).hasSize(4);
     assertThat(lines.get(0))
-        .contains("WSManager retry: stream 'slammed' attempt 2 in 1000 ms, reason closed_by_server"
-            + " (1 consecutive), url ws://127.0.0.1:")
+        .contains(
+            "WSManager retry: stream 'slammed' attempt 2 in 1000 ms, reason closed_by_server"
+                + " (1 consecutive), url ws://127.0.0.1:")
         .contains("apikey=***")
         .endsWith(": java.io.IOException: server closed the connection with 1011 (internal error)");
-    assertThat(lines.get(1)).contains("attempt 3 in 2000 ms, reason closed_by_server (2 consecutive)");
+    assertThat(lines.get(1))
+        .contains("attempt 3 in 2000 ms, reason closed_by_server (2 consecutive)");
     assertThat(lines.get(2)).contains("attempt 4 in 4000 ms");
     assertThat(lines.get(3))
         .contains("WSManager retry attempts exhausted: stream 'slammed'")

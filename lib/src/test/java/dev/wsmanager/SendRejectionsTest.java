@@ -49,8 +49,10 @@ class SendRejectionsTest {
     try (CapturedLog log = new CapturedLog()) {
       assertThat(s.send("x".repeat(1_001))).isFalse();
       assertThat(s.send(ByteString.of(new byte[2_000]))).isFalse();
-      assertThat(log.text()).contains("stream 's': send rejected: the message is larger than"
-          + " maxQueuedBytes (1000 bytes) and can never be queued");
+      assertThat(log.text())
+          .contains(
+              "stream 's': send rejected: the message is larger than"
+                  + " maxQueuedBytes (1000 bytes) and can never be queued");
     }
     assertThat(rejected("too_large")).isEqualTo(2);
     assertThat(rejected("queue_full")).isZero();
@@ -60,7 +62,8 @@ class SendRejectionsTest {
 
   @Test
   void aHugeRetryAfterWaitsTheCapAndRateLimitsAreToldFromOverloads() {
-    peer.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "9999999999999999").build());
+    peer.enqueue(
+        new MockResponse.Builder().code(429).addHeader("Retry-After", "9999999999999999").build());
     ManagedStream s = manager.open(StreamSpec.builder("s", peer.url()).build());
     Await.until("backing off", () -> s.state() == StreamState.BACKING_OFF);
     assertThat(time.pendingDelays()).containsExactly(Duration.ofHours(1));
@@ -73,7 +76,9 @@ class SendRejectionsTest {
         .isEqualTo(3_600 - 1);
     peer.enqueue(new MockResponse.Builder().code(503).build());
     time.advance(Duration.ofHours(1));
-    Await.until("second failure", () -> s.snapshot().attempts() == 2 && s.state() == StreamState.BACKING_OFF);
+    Await.until(
+        "second failure",
+        () -> s.snapshot().attempts() == 2 && s.state() == StreamState.BACKING_OFF);
     assertThat(Scrape.value(registry, "ws_manager_handshake_rejections_total", "status=\"503\""))
         .isEqualTo(1);
     assertThat(Scrape.value(registry, "ws_manager_server_directed_waits_total", ""))

@@ -46,7 +46,8 @@ class StreamGroupsTest {
         .contains("ws_manager_active_connections{group=\"bybit\",manager=\"groups\"} 1.0")
         .contains("ws_manager_active_connections{manager=\"groups\"} 1.0")
         .contains("ws_manager_stream_creations_total{group=\"binance\",manager=\"groups\"} 2.0")
-        .contains("ws_manager_heartbeats_total{group=\"bybit\",manager=\"groups\",result=\"success\"} 0.0")
+        .contains(
+            "ws_manager_heartbeats_total{group=\"bybit\",manager=\"groups\",result=\"success\"} 0.0")
         .contains("ws_manager_streams{group=\"binance\",manager=\"groups\",state=\"open\"} 2.0");
 
     ManagerStats all = manager.stats();

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stream state machine against a real WebSocket server on loopback, with time faked: every
- * backoff, timeout and retention is driven by {@link FakeTime#advance}, so nothing here waits for
- * a timer.
+ * backoff, timeout and retention is driven by {@link FakeTime#advance}, so nothing here waits for a
+ * timer.
  */
 class StreamLifecycleTest {
   private final FakeTime time = new FakeTime();
@@ -91,7 +91,8 @@ class StreamLifecycleTest {
     assertThat(stats.messagesReceived()).isEqualTo(1);
     assertThat(stats.messagesSent()).isEqualTo(3);
     StreamSnapshot snapshot = stream.snapshot();
-    assertThat(snapshot.openedAt()).isEqualTo(time.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertThat(snapshot.openedAt())
+        .isEqualTo(time.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
     assertThat(snapshot.lastMessageAt()).isNotNull();
     assertThat(snapshot.messagesReceived()).isEqualTo(1);
     assertInvariants();
@@ -102,7 +103,9 @@ class StreamLifecycleTest {
     AtomicInteger hookCalls = new AtomicInteger();
     ManagedStream stream =
         manager.open(
-            spec(peer.url()).subscribe(() -> List.of("sub#" + hookCalls.incrementAndGet())).build());
+            spec(peer.url())
+                .subscribe(() -> List.of("sub#" + hookCalls.incrementAndGet()))
+                .build());
     awaitState(stream, StreamState.OPEN);
     assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub#1");
 
@@ -129,7 +132,8 @@ class StreamLifecycleTest {
     peer.awaitOpen(0).close(1011, "internal error");
     awaitState(stream, StreamState.BACKING_OFF);
     Await.until("failure event", () -> listener.failures.contains(FailureReason.CLOSED_BY_SERVER));
-    assertThat(manager.stats().connectionFailures()).containsEntry(FailureReason.CLOSED_BY_SERVER, 1L);
+    assertThat(manager.stats().connectionFailures())
+        .containsEntry(FailureReason.CLOSED_BY_SERVER, 1L);
     assertThat(stream.snapshot().lastError()).startsWith("closed_by_server: ").contains("1011");
   }
 
@@ -208,8 +212,10 @@ class StreamLifecycleTest {
     time.advance(Duration.ofMillis(6_999));
     assertThat(peer.requests).hasSize(1);
     time.advance(Duration.ofMillis(1));
-    Await.until("second attempt answered", () -> stream.state() == StreamState.BACKING_OFF
-        && manager.stats().connectionAttempts() == 2);
+    Await.until(
+        "second attempt answered",
+        () ->
+            stream.state() == StreamState.BACKING_OFF && manager.stats().connectionAttempts() == 2);
     assertThat(time.pendingDelays()).containsExactly(Duration.ofSeconds(2)); // no header: backoff
     time.advance(Duration.ofSeconds(2));
     awaitState(stream, StreamState.OPEN);
@@ -229,8 +235,10 @@ class StreamLifecycleTest {
                 .build());
     awaitState(stream, StreamState.BACKING_OFF);
     time.advance(Duration.ofSeconds(1));
-    Await.until("2 attempts", () -> manager.stats().connectionAttempts() == 2
-        && stream.state() == StreamState.BACKING_OFF);
+    Await.until(
+        "2 attempts",
+        () ->
+            manager.stats().connectionAttempts() == 2 && stream.state() == StreamState.BACKING_OFF);
     time.advance(Duration.ofSeconds(2));
     awaitState(stream, StreamState.FAILED);
     assertThat(manager.stats().connectionAttempts()).isEqualTo(3);
@@ -245,12 +253,15 @@ class StreamLifecycleTest {
     }
     ManagedStream stream = manager.open(spec("ws://127.0.0.1:" + port + "/ws").build());
     for (int i = 0; i < 4; i++) {
-      Await.until("attempt " + (i + 1) + " failed",
+      Await.until(
+          "attempt " + (i + 1) + " failed",
           () -> stream.state() == StreamState.BACKING_OFF && time.pendingCount() == 1);
       assertThat(time.pendingDelays()).containsExactly(Duration.ofSeconds(1L << i));
       time.advance(Duration.ofSeconds(1L << i));
     }
-    Await.until("5th failure", () -> manager.stats().connectionFailures().get(FailureReason.CONNECT_ERROR) == 5);
+    Await.until(
+        "5th failure",
+        () -> manager.stats().connectionFailures().get(FailureReason.CONNECT_ERROR) == 5);
     // callbacks are delivered on their own thread, after the state changed
     Await.until("5 onFailure callbacks", () -> listener.failures.size() == 5);
     assertThat(listener.failures).containsOnly(FailureReason.CONNECT_ERROR);
@@ -266,7 +277,8 @@ class StreamLifecycleTest {
       assertThat(stream.state()).isEqualTo(StreamState.CONNECTING);
       time.advance(Duration.ofMillis(1));
       assertThat(stream.state()).isEqualTo(StreamState.BACKING_OFF);
-      assertThat(manager.stats().connectionFailures()).containsEntry(FailureReason.CONNECT_TIMEOUT, 1L);
+      assertThat(manager.stats().connectionFailures())
+          .containsEntry(FailureReason.CONNECT_TIMEOUT, 1L);
       stream.close();
     }
   }
@@ -323,14 +335,16 @@ class StreamLifecycleTest {
           manager.open(spec(raw.url()).pingInterval(Duration.ofMillis(100)).build());
       Await.until("ping timeout", () -> listener.failures.contains(FailureReason.PING_TIMEOUT));
       assertThat(stream.state()).isEqualTo(StreamState.BACKING_OFF);
-      assertThat(manager.stats().connectionFailures()).containsEntry(FailureReason.PING_TIMEOUT, 1L);
+      assertThat(manager.stats().connectionFailures())
+          .containsEntry(FailureReason.PING_TIMEOUT, 1L);
       stream.close();
     }
   }
 
   @Test
   void aSilentConnectionIsFailedAfterTheIdleTimeout() throws Exception {
-    ManagedStream stream = manager.open(spec(peer.url()).idleTimeout(Duration.ofSeconds(30)).build());
+    ManagedStream stream =
+        manager.open(spec(peer.url()).idleTimeout(Duration.ofSeconds(30)).build());
     awaitState(stream, StreamState.OPEN);
     time.advance(Duration.ofSeconds(29));
     peer.broadcast("keeps it alive");
@@ -378,9 +392,10 @@ class StreamLifecycleTest {
         manager.open(
             StreamSpec.builder("angry", peer.url())
                 .listener(angry)
-                .subscribe(() -> {
-                  throw new IllegalStateException("hook");
-                })
+                .subscribe(
+                    () -> {
+                      throw new IllegalStateException("hook");
+                    })
                 .build());
     awaitState(stream, StreamState.OPEN);
     peer.broadcast("a");
@@ -459,8 +474,7 @@ class StreamLifecycleTest {
   @Test
   void sendAppliesBackPressureInsteadOfLettingOkHttpCloseTheConnection() {
     try (RawServer raw = new RawServer(RawServer.Mode.HANDSHAKE_THEN_SILENT)) {
-      ManagedStream stream =
-          manager.open(spec(raw.url()).maxQueuedBytes(64 * 1024).build());
+      ManagedStream stream = manager.open(spec(raw.url()).maxQueuedBytes(64 * 1024).build());
       awaitState(stream, StreamState.OPEN);
       String kib = "x".repeat(1024);
       int accepted = 0;

@@ -38,7 +38,8 @@ class StreamSpecTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("stream id must not be blank");
     assertThatThrownBy(() -> StreamSpec.builder("a", "http://h.example/ws?token=abc").build())
-        .hasMessage("stream 'a': url must start with ws:// or wss://, was http://h.example/ws?token=***");
+        .hasMessage(
+            "stream 'a': url must start with ws:// or wss://, was http://h.example/ws?token=***");
     assertThatThrownBy(() -> StreamSpec.builder("a", "ws://bad host/").build())
         .hasMessage(
             "stream 'a': url ws://bad host/ is not valid: Invalid URL host: \"bad host\";"

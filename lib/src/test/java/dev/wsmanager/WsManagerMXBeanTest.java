@@ -56,7 +56,8 @@ class WsManagerMXBeanTest {
       MBeanInfo info = server.getMBeanInfo(name);
       listing.add(name.toString());
       for (MBeanAttributeInfo a : info.getAttributes()) {
-        listing.add("  attribute " + a.getName() + " = " + show(server.getAttribute(name, a.getName())));
+        listing.add(
+            "  attribute " + a.getName() + " = " + show(server.getAttribute(name, a.getName())));
       }
       for (MBeanOperationInfo o : info.getOperations()) {
         StringBuilder sig = new StringBuilder();
@@ -77,10 +78,13 @@ class WsManagerMXBeanTest {
       Await.until("b closed", () -> manager.stream("b").isEmpty());
       assertThat((String[]) server.invoke(name, "closeIdle", new Object[] {"PT1H"}, sig)).isEmpty();
       assertThatThrownBy(() -> server.invoke(name, "closeIdle", new Object[] {"5 minutes"}, sig))
-          .hasRootCauseMessage("closeIdle needs an ISO-8601 duration such as PT5M, was '5 minutes'");
+          .hasRootCauseMessage(
+              "closeIdle needs an ISO-8601 duration such as PT5M, was '5 minutes'");
       assertThat(server.getAttribute(name, "AdminOperations")).isEqualTo(2L);
-      listing.add("  invoke reconnect(\"a\") -> true; reconnect(\"zz\") -> false; close(\"b\") -> true;"
-          + " closeIdle(\"PT1H\") -> []; AdminOperations -> " + server.getAttribute(name, "AdminOperations"));
+      listing.add(
+          "  invoke reconnect(\"a\") -> true; reconnect(\"zz\") -> false; close(\"b\") -> true;"
+              + " closeIdle(\"PT1H\") -> []; AdminOperations -> "
+              + server.getAttribute(name, "AdminOperations"));
     }
     assertThat(server.isRegistered(name)).as("unregistered on close").isFalse();
     Path out = Path.of("target", "jmx-listing.txt");
@@ -97,9 +101,11 @@ class WsManagerMXBeanTest {
                   + " give each manager with jmx(true) a unique name()");
       assertThat(first.isRunning()).isTrue();
     }
-    try (WsManager off = WsManager.builder().name("jmx-off").registry(new PrometheusRegistry()).build()) {
+    try (WsManager off =
+        WsManager.builder().name("jmx-off").registry(new PrometheusRegistry()).build()) {
       assertThat(off.isRunning()).isTrue();
-      assertThat(server.isRegistered(new ObjectName("dev.wsmanager:type=WsManager,name=\"jmx-off\"")))
+      assertThat(
+              server.isRegistered(new ObjectName("dev.wsmanager:type=WsManager,name=\"jmx-off\"")))
           .isFalse();
     }
   }

@@ -25,7 +25,8 @@ final class AccountingScenario {
 
   static void run(Report report, Settings s) throws RunnerException {
     String manager = PerMessageAccountingBenchmark.class.getName() + ".managerPerMessage";
-    String prometheus = PerMessageAccountingBenchmark.class.getName() + ".prometheusCachedCounterInc";
+    String prometheus =
+        PerMessageAccountingBenchmark.class.getName() + ".prometheusCachedCounterInc";
     StringBuilder details = new StringBuilder("## 7. Per-message accounting (JMH)\n\n");
     details.append(
         "`PerMessageAccountingBenchmark` (package `dev.wsmanager.internal` in `bench/`) calls the"
@@ -35,7 +36,8 @@ final class AccountingScenario {
             + " stream of one shared manager; the baseline's threads share one data point. Average time per"
             + " operation, `-prof gc` for allocation; one fork per benchmark per round, the order"
             + " alternating.\n\n");
-    details.append("| round | manager ns/op | manager B/op | Prometheus ns/op | Prometheus B/op |\n");
+    details.append(
+        "| round | manager ns/op | manager B/op | Prometheus ns/op | Prometheus B/op |\n");
     details.append("|---|---|---|---|---|\n");
     List<Double> mNs = new ArrayList<>();
     List<Double> pNs = new ArrayList<>();
@@ -63,8 +65,12 @@ final class AccountingScenario {
     report.row(
         "7 per-message accounting, 2 threads",
         "≤ 10 ns/op, ~0 B/op",
-        ns.format("%.1f ns") + ", " + Support.fmt("%.3f", bytes.median()) + " B/op (Prometheus "
-            + Support.Spread.of(pNs).format("%.1f ns") + ")",
+        ns.format("%.1f ns")
+            + ", "
+            + Support.fmt("%.3f", bytes.median())
+            + " B/op (Prometheus "
+            + Support.Spread.of(pNs).format("%.1f ns")
+            + ")",
         ns.median() <= 10 && bytes.median() < 1,
         "bench/run.sh --only 7");
     report.section(details.toString());

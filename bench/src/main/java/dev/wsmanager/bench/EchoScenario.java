@@ -129,7 +129,8 @@ final class EchoScenario {
             }
           };
       try (WsManager m = Clients.manager("echo").build()) {
-        ManagedStream stream = m.open(Clients.spec("echo", server.url(0)).listener(listener).build());
+        ManagedStream stream =
+            m.open(Clients.spec("echo", server.url(0)).listener(listener).build());
         Support.await(() -> stream.state() == StreamState.OPEN, 10_000);
         pp.sentAt = System.nanoTime();
         stream.send(msg);
@@ -149,7 +150,8 @@ final class EchoScenario {
           }
         };
     try (Clients.Raw raw = new Clients.Raw(Support.rawClient(null))) {
-      WebSocket ws = raw.client.newWebSocket(new Request.Builder().url(server.url(0)).build(), listener);
+      WebSocket ws =
+          raw.client.newWebSocket(new Request.Builder().url(server.url(0)).build(), listener);
       raw.sockets.add(ws);
       Support.await(() -> opened.get() == 1, 10_000);
       pp.sentAt = System.nanoTime();

@@ -46,7 +46,8 @@ public final class IdleFootprint {
       pinning.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
       pinning.start();
     }
-    // For finding where threads park while connecting: java -Dbench.parks=FILE ... IdleFootprint ...
+    // For finding where threads park while connecting: java -Dbench.parks=FILE ... IdleFootprint
+    // ...
     String parksFile = System.getProperty("bench.parks");
     Recording parks = null;
     if (parksFile != null) {
@@ -174,7 +175,8 @@ public final class IdleFootprint {
     OkHttpClient client = Support.rawClient(virtual ? Support.virtualThreads() : null);
     AtomicInteger opened = new AtomicInteger();
     WebSocket ws =
-        client.newWebSocket(new Request.Builder().url(url).build(), new Clients.CountingListener(opened));
+        client.newWebSocket(
+            new Request.Builder().url(url).build(), new Clients.CountingListener(opened));
     Support.await(() -> opened.get() == 1, 10_000);
     ws.cancel();
     Support.shutdown(client);
@@ -190,7 +192,12 @@ public final class IdleFootprint {
     groups.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
         .limit(6)
-        .forEach(e -> out.append(out.length() == 0 ? "" : ",").append(e.getKey()).append(':').append(e.getValue()));
+        .forEach(
+            e ->
+                out.append(out.length() == 0 ? "" : ",")
+                    .append(e.getKey())
+                    .append(':')
+                    .append(e.getValue()));
     return out.toString();
   }
 

@@ -42,7 +42,8 @@ final class IdleScenario {
         "| JDK | client | threads | heap B/stream | RSS KiB/stream | platform threads | base threads |"
             + " connect ms | pinned events |\n|---|---|---|---|---|---|---|---|---|\n");
     StringBuilder notes = new StringBuilder();
-    StringBuilder groups = new StringBuilder("Largest groups of live platform threads (digits folded to N):\n\n");
+    StringBuilder groups =
+        new StringBuilder("Largest groups of live platform threads (digits folded to N):\n\n");
     List<Config[]> comparisons =
         List.of(
             new Config[] {
@@ -85,10 +86,17 @@ final class IdleScenario {
             table.append(
                 Support.fmt(
                     "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    c.label(), c.client(), c.threads(), r.get("heapPerStream"),
-                    r.get("rssPerStreamKiB"), r.get("platformThreads"), r.get("baseThreads"),
-                    r.get("connectMillis"), r.get("pinned")));
-            threads.computeIfAbsent(c.client(), k -> new ArrayList<>())
+                    c.label(),
+                    c.client(),
+                    c.threads(),
+                    r.get("heapPerStream"),
+                    r.get("rssPerStreamKiB"),
+                    r.get("platformThreads"),
+                    r.get("baseThreads"),
+                    r.get("connectMillis"),
+                    r.get("pinned")));
+            threads
+                .computeIfAbsent(c.client(), k -> new ArrayList<>())
                 .add(Double.parseDouble(r.get("platformThreads")));
             rss.computeIfAbsent(c.client(), k -> new ArrayList<>())
                 .add(Double.parseDouble(r.get("rssPerStreamKiB")));
@@ -107,7 +115,8 @@ final class IdleScenario {
                     c.label(), c.client(), pair + 1, r.get("threadGroups").replace(",", ", ")));
           }
           heapDelta.add(
-              Double.parseDouble(mgr.get("heapPerStream")) - Double.parseDouble(raw.get("heapPerStream")));
+              Double.parseDouble(mgr.get("heapPerStream"))
+                  - Double.parseDouble(raw.get("heapPerStream")));
           rssRatio.add(
               Double.parseDouble(mgr.get("rssPerStreamKiB"))
                   / Double.parseDouble(raw.get("rssPerStreamKiB")));
@@ -116,7 +125,8 @@ final class IdleScenario {
         if (mixed) {
           Support.Spread ratio = Support.Spread.of(rssRatio);
           report.row(
-              "3 idle RSS, JDK 25, " + Support.fmt("%,d", n)
+              "3 idle RSS, JDK 25, "
+                  + Support.fmt("%,d", n)
                   + ": manager (virtual threads) vs raw OkHttp (platform threads)",
               "manager/raw RSS per stream ≤ 0.5",
               Support.fmt(
@@ -136,8 +146,11 @@ final class IdleScenario {
         }
         Support.Spread delta = Support.Spread.of(heapDelta);
         report.row(
-            "3 idle heap, JDK " + m.label() + (m.threads().equals("virtual") ? " virtual threads" : "")
-                + ", " + Support.fmt("%,d", n),
+            "3 idle heap, JDK "
+                + m.label()
+                + (m.threads().equals("virtual") ? " virtual threads" : "")
+                + ", "
+                + Support.fmt("%,d", n),
             "manager ≤ raw + 2 KiB/stream",
             Support.fmt(
                 "%s B/stream over raw (raw %.1f KiB, manager %.1f KiB)",
@@ -159,14 +172,22 @@ final class IdleScenario {
               "bench/run.sh --only 3");
         } else {
           // Streams' own platform threads: all but the JVM's before the first stream opened and
-          // OkHttp's TaskRunner pool, whose threads serve the connect burst and idle out after 60 s.
+          // OkHttp's TaskRunner pool, whose threads serve the connect burst and idle out after 60
+          // s.
           Map<String, String> small = child(m, n / 10, server);
           table.append(
               Support.fmt(
                   "| %s | %s, %,d streams | %s | %s | %s | %s | %s | %s | %s |%n",
-                  m.label(), m.client(), n / 10, m.threads(), small.get("heapPerStream"),
-                  small.get("rssPerStreamKiB"), small.get("platformThreads"), small.get("baseThreads"),
-                  small.get("connectMillis"), small.get("pinned")));
+                  m.label(),
+                  m.client(),
+                  n / 10,
+                  m.threads(),
+                  small.get("heapPerStream"),
+                  small.get("rssPerStreamKiB"),
+                  small.get("platformThreads"),
+                  small.get("baseThreads"),
+                  small.get("connectMillis"),
+                  small.get("pinned")));
           Support.Spread own = Support.Spread.of(ownThreads);
           report.row(
               "3 idle threads, JDK 25 virtualThreads(true)",
@@ -174,8 +195,13 @@ final class IdleScenario {
               Support.fmt(
                   "%s beyond the JVM's own and OkHttp's idle TaskRunner pool (2×cores = %d); all"
                       + " platform threads %s at %,d, %s at %,d; pinned events: %s",
-                  own.format("%.0f"), 2 * cores, mThreads.format("%.0f"), n,
-                  small.get("platformThreads"), n / 10, pinned),
+                  own.format("%.0f"),
+                  2 * cores,
+                  mThreads.format("%.0f"),
+                  n,
+                  small.get("platformThreads"),
+                  n / 10,
+                  pinned),
               own.max() <= 2 * cores,
               "bench/run.sh --only 3");
         }

@@ -9,8 +9,8 @@ import java.util.Arrays;
 /**
  * What one {@code GET} of the endpoint costs at 1,000 and 19,000 streams, by form: the JSON view's
  * default page, a page of 1,000, health and totals only, every stream page by page, and Prometheus
- * text. The streams never connect (they wait for admission), so every one is live without a
- * socket. Prints a Markdown table; the figures go to {@code docs/endpoint.md}.
+ * text. The streams never connect (they wait for admission), so every one is live without a socket.
+ * Prints a Markdown table; the figures go to {@code docs/endpoint.md}.
  *
  * <pre>
  * ./mvnw -B -q -Pbench -DskipTests package
@@ -24,7 +24,8 @@ public final class JsonViewCost {
   private JsonViewCost() {}
 
   public static void main(String[] args) {
-    System.out.println("| streams | request | bytes | median µs | p90 µs | allocated per request |");
+    System.out.println(
+        "| streams | request | bytes | median µs | p90 µs | allocated per request |");
     System.out.println("|---|---|---|---|---|---|");
     for (int n : new int[] {1_000, 19_000}) {
       PrometheusRegistry registry = new PrometheusRegistry();
@@ -71,8 +72,10 @@ public final class JsonViewCost {
         long start = System.nanoTime();
         bytes = 0;
         for (int offset = 0; offset < n; offset += 1000) {
-          bytes += endpoint.handle("GET", "format=json&limit=1000&offset=" + offset, null, null)
-              .bodyLength();
+          bytes +=
+              endpoint
+                  .handle("GET", "format=json&limit=1000&offset=" + offset, null, null)
+                  .bodyLength();
         }
         nanos[i] = System.nanoTime() - start;
         allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
@@ -84,7 +87,13 @@ public final class JsonViewCost {
   private static void print(int n, String label, long bytes, long[] nanos, long allocated) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    System.out.printf("| %,d | %s | %,d | %,.0f | %,.0f | %,d B |%n", n, label, bytes,
-        sorted[sorted.length / 2] / 1e3, sorted[sorted.length * 9 / 10] / 1e3, allocated);
+    System.out.printf(
+        "| %,d | %s | %,d | %,.0f | %,.0f | %,d B |%n",
+        n,
+        label,
+        bytes,
+        sorted[sorted.length / 2] / 1e3,
+        sorted[sorted.length * 9 / 10] / 1e3,
+        allocated);
   }
 }

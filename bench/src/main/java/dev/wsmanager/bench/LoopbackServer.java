@@ -24,18 +24,18 @@ import java.util.Locale;
  * completes the handshake and then, by mode:
  *
  * <ul>
- *   <li>{@code flood}: writes pre-encoded 100-byte text frames as fast as the socket takes them,
- *       1 MiB (10,280 frames) per write call, from a blocking writer thread per connection, so
- *       that the server is several times faster than any client reading them (its ceiling, read
- *       by a reader that only discards bytes, is in the report);
+ *   <li>{@code flood}: writes pre-encoded 100-byte text frames as fast as the socket takes them, 1
+ *       MiB (10,280 frames) per write call, from a blocking writer thread per connection, so that
+ *       the server is several times faster than any client reading them (its ceiling, read by a
+ *       reader that only discards bytes, is in the report);
  *   <li>{@code drain}: reads and discards everything;
  *   <li>{@code echo}: sends every data frame back, unmasked; answers a close frame and closes;
  *   <li>{@code stall}: never reads again (the client's outbound queue fills);
  *   <li>{@code idle}: reads and discards, never writes: the cheapest peer for 10,000 sockets.
  * </ul>
  *
- * <p>Usage: {@code LoopbackServer MODE [reuseport] PORT...} (port 0 picks a free one). Prints {@code
- * READY port...} once listening and runs until killed or until its standard input closes.
+ * <p>Usage: {@code LoopbackServer MODE [reuseport] PORT...} (port 0 picks a free one). Prints
+ * {@code READY port...} once listening and runs until killed or until its standard input closes.
  */
 public final class LoopbackServer {
   enum Mode {
@@ -231,8 +231,7 @@ public final class LoopbackServer {
       if (c.ch.read(c.in) < 0) {
         throw new IOException("eof");
       }
-      String request =
-          new String(c.in.array(), 0, c.in.position(), StandardCharsets.ISO_8859_1);
+      String request = new String(c.in.array(), 0, c.in.position(), StandardCharsets.ISO_8859_1);
       if (!request.contains("\r\n\r\n")) {
         return;
       }

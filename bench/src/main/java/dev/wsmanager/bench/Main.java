@@ -15,9 +15,8 @@ import java.util.Set;
  * Runs every scenario and writes the results as Markdown.
  *
  * <p>Usage: {@code Main [--quick] [--scale] [--only 1,3] [--out docs/performance.md] [--command
- * "..."]}; {@code --scale} adds scenario 8 (19,000 streams in one JVM).
- * System properties {@code bench.jdk17} and {@code bench.jdk25} name the JDK homes for the idle
- * footprint runs.
+ * "..."]}; {@code --scale} adds scenario 8 (19,000 streams in one JVM). System properties {@code
+ * bench.jdk17} and {@code bench.jdk25} name the JDK homes for the idle footprint runs.
  */
 public final class Main {
   private Main() {}
@@ -120,7 +119,9 @@ public final class Main {
     }
     md.append("\n## Machine and versions\n\n");
     md.append("| what | value |\n|---|---|\n");
-    md.append("| CPUs (nproc) | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n");
+    md.append("| CPUs (nproc) | ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" |\n");
     md.append("| CPU model | ").append(cpuModel()).append(" |\n");
     md.append("| memory | ").append(memTotal()).append(" |\n");
     md.append("| load average at the end | ").append(loadAverage()).append(" |\n");

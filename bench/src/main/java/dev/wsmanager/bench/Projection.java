@@ -3,7 +3,9 @@ package dev.wsmanager.bench;
 import java.util.List;
 import java.util.Map;
 
-/** Scenario 8's projection: a least-squares line through the manager's readings, read at 100,000. */
+/**
+ * Scenario 8's projection: a least-squares line through the manager's readings, read at 100,000.
+ */
 final class Projection {
   private Projection() {}
 
@@ -71,7 +73,8 @@ final class Projection {
     md.append("---|".repeat(sizes.length)).append("---|---|---|\n");
     Line rss = row(md, "RSS over the JVM's baseline, MiB", sizes, rssMiB, "%.1f", 1024, "KiB");
     Line heap = row(md, "heap after GC over baseline, MiB", sizes, heapMiB, "%.1f", 1024, "KiB");
-    Line cpu = row(md, "idle CPU, cores (pings every 20 s)", sizes, idleCores, "%.4f", 1e6, "µcores");
+    Line cpu =
+        row(md, "idle CPU, cores (pings every 20 s)", sizes, idleCores, "%.4f", 1e6, "µcores");
     Line scrape = row(md, "scrape (default metrics), ms", sizes, scrapeMs, "%.2f", 1e3, "µs");
     Line snap = row(md, "`streams()` snapshot, ms", sizes, snapshotMs, "%.2f", 1e3, "µs");
     Line open = row(md, "time to all OPEN, s", sizes, openS, "%.2f", 1e3, "ms");
@@ -119,14 +122,24 @@ final class Projection {
         Support.fmt(
             "RSS %.1f GiB, heap %.1f GiB, idle CPU %.3f cores, scrape %.1f ms, streams() %.0f ms,"
                 + " open %.0f s at 20,000/s",
-            rss.at(TARGET) / 1024, heap.at(TARGET) / 1024, cpu.at(TARGET), scrape.at(TARGET),
-            snap.at(TARGET), open.at(TARGET)),
+            rss.at(TARGET) / 1024,
+            heap.at(TARGET) / 1024,
+            cpu.at(TARGET),
+            scrape.at(TARGET),
+            snap.at(TARGET),
+            open.at(TARGET)),
         true,
         cmd);
   }
 
   private static Line row(
-      StringBuilder md, String what, int[] sizes, double[] y, String fmt, double unitScale, String unit) {
+      StringBuilder md,
+      String what,
+      int[] sizes,
+      double[] y,
+      String fmt,
+      double unitScale,
+      String unit) {
     Line line = Line.fit(sizes, y);
     md.append("| ").append(what).append(" |");
     for (double v : y) {
@@ -135,7 +148,9 @@ final class Projection {
     md.append(
         Support.fmt(
             " %.2f %s | %s | %s |%n",
-            line.perStream() * unitScale, unit, Support.fmt(fmt, line.fixed()),
+            line.perStream() * unitScale,
+            unit,
+            Support.fmt(fmt, line.fixed()),
             Support.fmt(fmt, line.at(TARGET))));
     return line;
   }

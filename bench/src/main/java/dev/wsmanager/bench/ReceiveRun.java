@@ -18,14 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * One receive run in a JVM of its own, so that each side compiles its own hot path and its CPU
- * time is its own: {@code ReceiveRun SIDE STREAMS WARM_MS WINDOW_MS PORT}.
+ * One receive run in a JVM of its own, so that each side compiles its own hot path and its CPU time
+ * is its own: {@code ReceiveRun SIDE STREAMS WARM_MS WINDOW_MS PORT}.
  *
  * <p>Sides: {@code raw} (OkHttp WebSockets whose listener only counts, read timeout 0), {@code
  * raw-default} (the same with OkHttp's default 10 s read timeout), {@code manager} (one manager,
  * default metrics, a listener that does nothing) and {@code ceiling} (plain sockets that complete
- * the handshake and then read and discard bytes: what the server can deliver). Prints {@code
- * START} when the warm-up ends and {@code END messages nanos cpuNanos} when the window closes.
+ * the handshake and then read and discard bytes: what the server can deliver). Prints {@code START}
+ * when the warm-up ends and {@code END messages nanos cpuNanos} when the window closes.
  */
 public final class ReceiveRun {
   private ReceiveRun() {}
@@ -55,7 +55,10 @@ public final class ReceiveRun {
             new Clients.Raw(
                 side.equals("raw")
                     ? Support.rawClient(null)
-                    : Support.rawClient(null).newBuilder().readTimeout(10, TimeUnit.SECONDS).build())) {
+                    : Support.rawClient(null)
+                        .newBuilder()
+                        .readTimeout(10, TimeUnit.SECONDS)
+                        .build())) {
           for (int i = 0; i < n; i++) {
             raw.open(url, new Clients.CountingListener(raw.opened));
           }
@@ -93,7 +96,9 @@ public final class ReceiveRun {
       }
       long elapsed = (now - start) / 1_000_000L;
       if (elapsed >= 60_000
-          || (elapsed >= warm && (now - quietSince) >= 1_000_000_000L && received.getAsLong() > 0)) {
+          || (elapsed >= warm
+              && (now - quietSince) >= 1_000_000_000L
+              && received.getAsLong() > 0)) {
         break;
       }
     }

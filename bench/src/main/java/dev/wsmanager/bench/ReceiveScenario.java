@@ -191,15 +191,18 @@ public final class ReceiveScenario {
   }
 
   /**
-   * One side alone, in this JVM, for profiling: {@code java
-   * -XX:StartFlightRecording=filename=r.jfr -cp bench/target/benchmarks.jar
-   * dev.wsmanager.bench.ReceiveScenario manager|raw STREAMS SECONDS}.
+   * One side alone, in this JVM, for profiling: {@code java -XX:StartFlightRecording=filename=r.jfr
+   * -cp bench/target/benchmarks.jar dev.wsmanager.bench.ReceiveScenario manager|raw STREAMS
+   * SECONDS}.
    */
   public static void main(String[] args) throws Exception {
     try (Support.Server server = Support.Server.start("flood")) {
       ReceiveRun.main(
           new String[] {
-            args[0], args[1], "1000", Long.toString(Long.parseLong(args[2]) * 1000),
+            args[0],
+            args[1],
+            "1000",
+            Long.toString(Long.parseLong(args[2]) * 1000),
             Integer.toString(server.ports[0])
           });
     }
@@ -247,8 +250,13 @@ public final class ReceiveScenario {
               Support.fmt(
                   "  %s %d: %.0f msg/s, client %.1f ns/msg (%.2f cores), server %.1f ns/msg,"
                       + " warm-up %d ms",
-                  side, n, r.rate(), r.clientNsPerMessage(), r.clientCores(),
-                  r.serverNsPerMessage(), warmed));
+                  side,
+                  n,
+                  r.rate(),
+                  r.clientNsPerMessage(),
+                  r.clientCores(),
+                  r.serverNsPerMessage(),
+                  warmed));
           return r;
         }
       }

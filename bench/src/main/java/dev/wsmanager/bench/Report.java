@@ -20,6 +20,7 @@ final class Report {
 
   final List<Row> rows = new ArrayList<>();
   final List<String> sections = new ArrayList<>();
+
   /** Regression gates that missed: the run exits non-zero when any did. */
   final List<String> failedGates = new ArrayList<>();
 

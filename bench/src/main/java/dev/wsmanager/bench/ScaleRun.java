@@ -27,8 +27,8 @@ import okhttp3.Response;
 import okhttp3.WebSocket;
 
 /**
- * One many-streams run in a JVM of its own (JDK 21+, virtual threads):
- * {@code ScaleRun raw|manager STREAMS IDLE_WINDOW_MS OUTAGE(true|false) PORT...}.
+ * One many-streams run in a JVM of its own (JDK 21+, virtual threads): {@code ScaleRun raw|manager
+ * STREAMS IDLE_WINDOW_MS OUTAGE(true|false) PORT...}.
  *
  * <p>Opens the streams (pings every 20 s, the default; the servers answer them), takes the
  * readings, measures CPU over an idle window and, for the manager, the scrape and snapshot cost.
@@ -134,13 +134,22 @@ public final class ScaleRun {
     }
     out.put("openMillis", (System.nanoTime() - t0) / 1_000_000);
     if (m != null) {
-      out.put("openAttemptsPerStream", Support.fmt("%.3f", m.stats().connectionAttempts() / (double) n));
+      out.put(
+          "openAttemptsPerStream",
+          Support.fmt("%.3f", m.stats().connectionAttempts() / (double) n));
       StringBuilder reasons = new StringBuilder();
-      m.stats().connectionFailures().forEach((reason, count) -> {
-        if (count > 0) {
-          reasons.append(reasons.length() == 0 ? "" : ",").append(reason.label()).append(':').append(count);
-        }
-      });
+      m.stats()
+          .connectionFailures()
+          .forEach(
+              (reason, count) -> {
+                if (count > 0) {
+                  reasons
+                      .append(reasons.length() == 0 ? "" : ",")
+                      .append(reason.label())
+                      .append(':')
+                      .append(count);
+                }
+              });
       out.put("openFailures", reasons.length() == 0 ? "none" : reasons.toString());
     }
     Support.sleep(2_000);

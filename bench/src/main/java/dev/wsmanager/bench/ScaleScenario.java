@@ -88,7 +88,8 @@ final class ScaleScenario {
       servers.forEach(Support.Server::close);
     }
     details.append('\n');
-    details.append("Platform threads of the manager at ")
+    details
+        .append("Platform threads of the manager at ")
         .append(Support.fmt("%,d", top))
         .append(" streams, by name (digits folded): ")
         .append(groups.replace(",", ", "))
@@ -100,7 +101,8 @@ final class ScaleScenario {
         "8 " + nTop + " idle streams, JDK 25: time to all OPEN",
         "≤ 20 s (admission limit raised)",
         Support.fmt(
-            "manager %.1f s, raw %.1f s", openMillis / 1e3, Long.parseLong(rawTop.get("openMillis")) / 1e3),
+            "manager %.1f s, raw %.1f s",
+            openMillis / 1e3, Long.parseLong(rawTop.get("openMillis")) / 1e3),
         openMillis <= 20_000,
         cmd);
     double mRss = Double.parseDouble(mgrTop.get("rssPerStreamKiB"));
@@ -133,8 +135,12 @@ final class ScaleScenario {
         "size constant; time small",
         Support.fmt(
             "%d vs %d bytes; %s vs %s µs; streams() %s vs %s µs",
-            scrapeBytesSmall, scrapeBytesTop, smallest.get("scrapeMicros"), mgrTop.get("scrapeMicros"),
-            smallest.get("snapshotMicros"), mgrTop.get("snapshotMicros")),
+            scrapeBytesSmall,
+            scrapeBytesTop,
+            smallest.get("scrapeMicros"),
+            mgrTop.get("scrapeMicros"),
+            smallest.get("snapshotMicros"),
+            mgrTop.get("snapshotMicros")),
         Math.abs(scrapeBytesTop - scrapeBytesSmall) <= 64,
         cmd);
     long t99 = Long.parseLong(mgrTop.get("recover99Millis"));
@@ -146,7 +152,10 @@ final class ScaleScenario {
         Support.fmt(
             "99 %% OPEN after %.1f s (all after %.1f s); %.3f attempts/stream; %d cannot-assign;"
                 + " all down %.1f s after the kill",
-            t99 / 1e3, Long.parseLong(mgrTop.get("recoverAllMillis")) / 1e3, attempts, cannot,
+            t99 / 1e3,
+            Long.parseLong(mgrTop.get("recoverAllMillis")) / 1e3,
+            attempts,
+            cannot,
             Long.parseLong(mgrTop.get("downMillis")) / 1e3),
         t99 >= 0 && t99 <= 30_000 && attempts <= 1.1 && cannot == 0,
         cmd);
@@ -154,7 +163,9 @@ final class ScaleScenario {
     report.row(
         "8 " + nTop + ": close()",
         "≤ 5 s",
-        Support.fmt("manager %.2f s, raw %.2f s", close / 1e3, Long.parseLong(rawTop.get("closeMillis")) / 1e3),
+        Support.fmt(
+            "manager %.2f s, raw %.2f s",
+            close / 1e3, Long.parseLong(rawTop.get("closeMillis")) / 1e3),
         close <= 5_000,
         cmd);
     Projection.append(report, details, sizes, managerRuns, rawTop, cmd);
@@ -165,10 +176,18 @@ final class ScaleScenario {
     md.append(
         Support.fmt(
             "| %s | %,d | %s | %s | %s | %s | %s (%s) | %s | %s | %s | %s | %s | %s |%n",
-            side, n, r.get("openMillis"), r.get("heapPerStream"), r.get("rssPerStreamKiB"),
-            r.get("rssMiB"), r.get("platformThreads"), r.get("baseThreads"),
-            r.get("idleCpuMicrosPerStreamSecond"), r.getOrDefault("scrapeMicros", "–"),
-            r.getOrDefault("scrapeBytes", "–"), r.getOrDefault("snapshotMicros", "–"),
+            side,
+            n,
+            r.get("openMillis"),
+            r.get("heapPerStream"),
+            r.get("rssPerStreamKiB"),
+            r.get("rssMiB"),
+            r.get("platformThreads"),
+            r.get("baseThreads"),
+            r.get("idleCpuMicrosPerStreamSecond"),
+            r.getOrDefault("scrapeMicros", "–"),
+            r.getOrDefault("scrapeBytes", "–"),
+            r.getOrDefault("snapshotMicros", "–"),
             r.get("closeMillis"),
             r.containsKey("openAttemptsPerStream")
                 ? r.get("openAttemptsPerStream") + " (" + r.get("openFailures") + ")"
@@ -199,7 +218,8 @@ final class ScaleScenario {
   private static Map<String, String> child(
       String side, int n, long window, boolean outage, List<Support.Server> servers) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Support.javaBinary(System.getProperty("bench.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64")));
+    cmd.add(
+        Support.javaBinary(System.getProperty("bench.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64")));
     cmd.add("-Xmx4g");
     cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     cmd.add("-cp");

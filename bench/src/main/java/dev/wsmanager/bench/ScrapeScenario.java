@@ -21,8 +21,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Scenario 4: what one scrape costs ({@code registry.scrape()} plus the Prometheus text writer),
- * in time, bytes and allocation, at 100, 1,000 and 10,000 streams. The streams never connect: they
+ * Scenario 4: what one scrape costs ({@code registry.scrape()} plus the Prometheus text writer), in
+ * time, bytes and allocation, at 100, 1,000 and 10,000 streams. The streams never connect: they
  * wait for admission (the limit is set to one attempt per 1,000 s), which leaves every series in
  * place without 10,000 sockets.
  */
@@ -68,7 +68,8 @@ final class ScrapeScenario {
           times.add(last.medianMicros());
         }
         Support.Spread t = Support.Spread.of(times);
-        defaults.add(new Sample(t.median(), last.bytes(), last.allocatedPerScrape(), last.series()));
+        defaults.add(
+            new Sample(t.median(), last.bytes(), last.allocatedPerScrape(), last.series()));
         details.append(
             Support.fmt(
                 "| %d | default | %d | %d | %s | – | – | %d | – |%n",
@@ -115,9 +116,16 @@ final class ScrapeScenario {
         details.append(
             Support.fmt(
                 "| %d | per-stream | %d (bare %d) | %d (bare %d) | %s | %s | %s | %d | %d |%n",
-                n, lm.series(), lb.series(), lm.bytes(), lb.bytes(),
-                Support.Spread.of(mt).format("%.0f"), Support.Spread.of(bt).format("%.0f"),
-                ratio.format("%.3f"), lm.allocatedPerScrape(), lb.allocatedPerScrape()));
+                n,
+                lm.series(),
+                lb.series(),
+                lm.bytes(),
+                lb.bytes(),
+                Support.Spread.of(mt).format("%.0f"),
+                Support.Spread.of(bt).format("%.0f"),
+                ratio.format("%.3f"),
+                lm.allocatedPerScrape(),
+                lb.allocatedPerScrape()));
         report.row(
             "4 scrape, per-stream, " + Support.fmt("%,d", n),
             "manager/bare time ≤ 1.10",
@@ -142,7 +150,11 @@ final class ScrapeScenario {
             .registry(registry)
             .perStreamMetrics(perStream)
             .maxConnectsPerSecond(0.001, 1)
-            .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofHours(1)).maxDelay(Duration.ofHours(1)).build())
+            .reconnectPolicy(
+                ReconnectPolicy.builder()
+                    .initialDelay(Duration.ofHours(1))
+                    .maxDelay(Duration.ofHours(1))
+                    .build())
             .build();
     for (int i = 0; i < n; i++) {
       m.open(Clients.spec(Support.fmt("stream-%05d", i), "ws://127.0.0.1:1/ws").build());
@@ -153,41 +165,93 @@ final class ScrapeScenario {
   /** The manager's series, held by plain client_java metrics. */
   static PrometheusRegistry bareRegistry(String manager, int n) {
     PrometheusRegistry r = new PrometheusRegistry();
-    Gauge.builder().name("ws_manager_active_connections").help("WebSocket connections currently open")
-        .labelNames("manager").register(r).labelValues(manager).set(0);
-    Gauge.builder().name("ws_manager_active_connections_hwm")
+    Gauge.builder()
+        .name("ws_manager_active_connections")
+        .help("WebSocket connections currently open")
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .set(0);
+    Gauge.builder()
+        .name("ws_manager_active_connections_hwm")
         .help("Most WebSocket connections open at once since the manager started")
-        .labelNames("manager").register(r).labelValues(manager).set(0);
-    Counter.builder().name("ws_manager_retry_count").help("Reconnects scheduled after a failure or disconnect")
-        .labelNames("manager").register(r).labelValues(manager).inc(0);
-    Counter.builder().name("ws_manager_stream_creations").help("Streams opened")
-        .labelNames("manager").register(r).labelValues(manager).inc(n);
-    Counter.builder().name("ws_manager_stream_cleanups").help("Streams closed and removed from their manager")
-        .labelNames("manager").register(r).labelValues(manager).inc(0);
-    Counter attempts = Counter.builder().name("ws_manager_connection_attempts")
-        .help("Connection attempts, first ones and retries").labelNames("manager", "stream").register(r);
-    Counter failures = Counter.builder().name("ws_manager_connection_failures")
-        .help("Connection attempts that failed and open connections that ended abnormally, by reason")
-        .labelNames("manager", "reason").register(r);
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .set(0);
+    Counter.builder()
+        .name("ws_manager_retry_count")
+        .help("Reconnects scheduled after a failure or disconnect")
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .inc(0);
+    Counter.builder()
+        .name("ws_manager_stream_creations")
+        .help("Streams opened")
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .inc(n);
+    Counter.builder()
+        .name("ws_manager_stream_cleanups")
+        .help("Streams closed and removed from their manager")
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .inc(0);
+    Counter attempts =
+        Counter.builder()
+            .name("ws_manager_connection_attempts")
+            .help("Connection attempts, first ones and retries")
+            .labelNames("manager", "stream")
+            .register(r);
+    Counter failures =
+        Counter.builder()
+            .name("ws_manager_connection_failures")
+            .help(
+                "Connection attempts that failed and open connections that ended abnormally, by reason")
+            .labelNames("manager", "reason")
+            .register(r);
     for (FailureReason reason : FailureReason.values()) {
       failures.labelValues(manager, reason.label()).inc(0);
     }
-    Counter received = Counter.builder().name("ws_manager_messages_received")
-        .help("WebSocket messages received").labelNames("manager", "stream").register(r);
-    Counter sent = Counter.builder().name("ws_manager_messages_sent")
-        .help("WebSocket messages queued for sending").labelNames("manager", "stream").register(r);
-    Histogram.builder().name("ws_manager_connect_duration_seconds")
+    Counter received =
+        Counter.builder()
+            .name("ws_manager_messages_received")
+            .help("WebSocket messages received")
+            .labelNames("manager", "stream")
+            .register(r);
+    Counter sent =
+        Counter.builder()
+            .name("ws_manager_messages_sent")
+            .help("WebSocket messages queued for sending")
+            .labelNames("manager", "stream")
+            .register(r);
+    Histogram.builder()
+        .name("ws_manager_connect_duration_seconds")
         .help("Time from the start of a connection attempt to the completed WebSocket handshake")
-        .classicOnly().classicUpperBounds(CONNECT_BUCKETS).labelNames("manager").register(r)
+        .classicOnly()
+        .classicUpperBounds(CONNECT_BUCKETS)
+        .labelNames("manager")
+        .register(r)
         .labelValues(manager);
-    Gauge streams = Gauge.builder().name("ws_manager_streams").help("Live streams by state")
-        .labelNames("manager", "state").register(r);
+    Gauge streams =
+        Gauge.builder()
+            .name("ws_manager_streams")
+            .help("Live streams by state")
+            .labelNames("manager", "state")
+            .register(r);
     for (StreamState state : StreamState.values()) {
       streams.labelValues(manager, state.label()).set(state == StreamState.CONNECTING ? n : 0);
     }
-    Counter.builder().name("ws_manager_listener_errors")
-        .help("Listener callbacks and subscribe hooks that threw").labelNames("manager").register(r)
-        .labelValues(manager).inc(0);
+    Counter.builder()
+        .name("ws_manager_listener_errors")
+        .help("Listener callbacks and subscribe hooks that threw")
+        .labelNames("manager")
+        .register(r)
+        .labelValues(manager)
+        .inc(0);
     for (int i = 0; i < n; i++) {
       String id = Support.fmt("stream-%05d", i);
       attempts.labelValues(manager, id).inc(i == 0 ? 1 : 0);

@@ -20,7 +20,8 @@ import okhttp3.WebSocket;
 final class SendScenario {
   private SendScenario() {}
 
-  static final String MESSAGE = new String(LoopbackServer.payload(100), java.nio.charset.StandardCharsets.US_ASCII);
+  static final String MESSAGE =
+      new String(LoopbackServer.payload(100), java.nio.charset.StandardCharsets.US_ASCII);
   static final long LIMIT = StreamSpec.DEFAULT_MAX_QUEUED_BYTES;
 
   static void run(Report report, Settings s) {
@@ -68,7 +69,8 @@ final class SendScenario {
     details.append(
         "The server completes the handshake and never reads again. 1 KiB messages are sent until"
             + " `send` has returned false 10,000 times in a row (or 5 s pass).\n\n");
-    details.append("| client | accepted | refused | most bytes queued | closes | stream state after |\n");
+    details.append(
+        "| client | accepted | refused | most bytes queued | closes | stream state after |\n");
     details.append("|---|---|---|---|---|---|\n");
     details.append(managed.row("manager `send()`")).append(raw.row("raw `send()`, no guard"));
     details.append(
@@ -78,7 +80,10 @@ final class SendScenario {
     report.row(
         "2 send, peer stops reading",
         "0 closes (1001); send() returns false",
-        managed.closes + " closes, " + managed.refused + " refused, queued ≤ "
+        managed.closes
+            + " closes, "
+            + managed.refused
+            + " refused, queued ≤ "
             + Support.fmt("%.1f MiB", managed.maxQueued / 1048576.0),
         managed.closes == 0 && managed.refused > 0 && managed.stateAfter.equals("OPEN"),
         "bench/run.sh --only 2");
@@ -141,7 +146,8 @@ final class SendScenario {
           }
         };
     try (WsManager m = Clients.manager("stall").build()) {
-      ManagedStream stream = m.open(Clients.spec("stall", server.url(0)).listener(listener).build());
+      ManagedStream stream =
+          m.open(Clients.spec("stall", server.url(0)).listener(listener).build());
       Support.await(() -> stream.state() == StreamState.OPEN, 10_000);
       String kib = MESSAGE.repeat(10) + "x".repeat(24);
       long accepted = 0;

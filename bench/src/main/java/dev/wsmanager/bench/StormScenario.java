@@ -81,7 +81,9 @@ final class StormScenario {
       to99.add(jittered.millisTo99());
       lockstepPeak.add(100.0 * lockstep.peak() / lockstep.totalAttempts());
       cannotAssign += jittered.cannotAssign() + lockstep.cannotAssign();
-      details.append(line(jittered, "jitter 0.5", pair + 1)).append(line(lockstep, "jitter 0", pair + 1));
+      details
+          .append(line(jittered, "jitter 0.5", pair + 1))
+          .append(line(lockstep, "jitter 0", pair + 1));
     }
     String big = "";
     if (!s.quick()) {
@@ -99,15 +101,22 @@ final class StormScenario {
     report.row(
         "5 storm, 2,000: peak",
         "peak 100 ms ≤ 2 × mean over jitter window",
-        ratio.format("%.2f") + "× (jitter 0: peak bucket holds "
-            + Support.Spread.of(lockstepPeak).format("%.0f%%") + " of attempts)",
+        ratio.format("%.2f")
+            + "× (jitter 0: peak bucket holds "
+            + Support.Spread.of(lockstepPeak).format("%.0f%%")
+            + " of attempts)",
         ratio.median() <= 2.0,
         "bench/run.sh --only 5");
     report.row(
         "5 storm, 2,000: attempts",
         "total ≤ 1.1 × N; 0 `Cannot assign requested address`",
-        perStream.format("%.2f") + " × N; 99 % OPEN after " + Support.Spread.of(to99).format("%.0f")
-            + " ms; " + cannotAssign + " cannot-assign" + big,
+        perStream.format("%.2f")
+            + " × N; 99 % OPEN after "
+            + Support.Spread.of(to99).format("%.0f")
+            + " ms; "
+            + cannotAssign
+            + " cannot-assign"
+            + big,
         perStream.median() <= 1.1 && cannotAssign == 0,
         "bench/run.sh --only 5");
     report.section(details.toString());
@@ -124,8 +133,16 @@ final class StormScenario {
     }
     return Support.fmt(
         "| %,d | %s | %d | %d | %d | %.0f | %.0f | %d | %d | %s |%n",
-        st.n(), policy, run, st.totalAttempts(), st.peak(), st.millisTo99(), st.millisToAll(),
-        st.failures(), st.cannotAssign(), buckets);
+        st.n(),
+        policy,
+        run,
+        st.totalAttempts(),
+        st.peak(),
+        st.millisTo99(),
+        st.millisToAll(),
+        st.failures(),
+        st.cannotAssign(),
+        buckets);
   }
 
   static Storm storm(int n, ReconnectPolicy policy) {

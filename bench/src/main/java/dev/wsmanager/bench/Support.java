@@ -47,8 +47,7 @@ final class Support {
       cmd.add(mode);
       cmd.addAll(Arrays.asList(portsAndFlags.length == 0 ? new String[] {"0"} : portsAndFlags));
       try {
-        Process p =
-            new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out =
             new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
@@ -94,11 +93,12 @@ final class Support {
   /**
    * A raw OkHttp client configured the way the manager configures the one it creates: an unbounded
    * dispatcher (each WebSocket holds a slot for its whole life), no pings, no pooled connections,
-   * no read timeout (OkHttp's default of 10 s stays on a WebSocket's socket and costs every read
-   * an Okio {@code AsyncTimeout}; scenario 1 measures that tax).
+   * no read timeout (OkHttp's default of 10 s stays on a WebSocket's socket and costs every read an
+   * Okio {@code AsyncTimeout}; scenario 1 measures that tax).
    */
   static OkHttpClient rawClient(ExecutorService executor) {
-    Dispatcher dispatcher = new Dispatcher(executor != null ? executor : platformExecutor("raw-io"));
+    Dispatcher dispatcher =
+        new Dispatcher(executor != null ? executor : platformExecutor("raw-io"));
     dispatcher.setMaxRequests(Integer.MAX_VALUE);
     dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
     return new OkHttpClient.Builder()
@@ -241,10 +241,14 @@ final class Support {
   static java.util.concurrent.ExecutorService virtualThreads() {
     try {
       return (java.util.concurrent.ExecutorService)
-          java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+          java.util.concurrent.Executors.class
+              .getMethod("newVirtualThreadPerTaskExecutor")
+              .invoke(null);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(
-          "virtual threads need JDK 21 or newer; this runtime is Java " + Runtime.version().feature(), e);
+          "virtual threads need JDK 21 or newer; this runtime is Java "
+              + Runtime.version().feature(),
+          e);
     }
   }
 }

@@ -28,8 +28,8 @@ final class Versions {
   }
 
   /**
-   * The version of one dependency, from the list the build writes into the jar
-   * ({@code bench-dependencies.txt}, {@code maven-dependency-plugin:list}).
+   * The version of one dependency, from the list the build writes into the jar ({@code
+   * bench-dependencies.txt}, {@code maven-dependency-plugin:list}).
    */
   static String maven(String group, String artifact) {
     String prefix = group + ":" + artifact + ":";
@@ -55,7 +55,8 @@ final class Versions {
       try (InputStream in = Files.newInputStream(Path.of(home, "release"))) {
         p.load(in);
       }
-      String version = unquote(p.getProperty("JAVA_RUNTIME_VERSION", p.getProperty("JAVA_VERSION")));
+      String version =
+          unquote(p.getProperty("JAVA_RUNTIME_VERSION", p.getProperty("JAVA_VERSION")));
       String vendor = unquote(p.getProperty("IMPLEMENTOR", ""));
       return (vendor.isEmpty() ? "" : vendor + " ") + version;
     } catch (IOException e) {

@@ -32,9 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code noHooks}: a stream with neither heartbeat nor event time, as most are;
- *   <li>{@code baselineWithoutHooks}: the same path as it is without the hooks field at all
- *       ({@code MessageCounter.increment()} then {@code MessageDelivery.text}), the comparison for
- *       "one null check";
+ *   <li>{@code baselineWithoutHooks}: the same path as it is without the hooks field at all ({@code
+ *       MessageCounter.increment()} then {@code MessageDelivery.text}), the comparison for "one
+ *       null check";
  *   <li>{@code heartbeatReplyCheck}: a stream with a heartbeat: its reply predicate on every
  *       message (a {@code startsWith} that does not match);
  *   <li>{@code delayEveryMessage}, {@code delayOneIn16}: {@code EventTime.jsonField("E")}, a clock
@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code extractorOnly}: the extractor alone.
  * </ul>
  *
- * <p>A 150-character Binance-style trade message; one thread (one connection's reader thread).
- * Run: {@code ./mvnw -B -q -Pbench -DskipTests package && java -cp bench/target/benchmarks.jar
+ * <p>A 150-character Binance-style trade message; one thread (one connection's reader thread). Run:
+ * {@code ./mvnw -B -q -Pbench -DskipTests package && java -cp bench/target/benchmarks.jar
  * org.openjdk.jmh.Main FeedHealthBenchmark}.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -75,8 +75,8 @@ public class FeedHealthBenchmark {
         new SerialCallbacks(new CallbackExecutor(executor), "bench", () -> {});
     messages = new MessageDelivery(StreamListener.NONE, null, callbacks, null);
     ManagerMetrics metrics =
-        new ManagerMetrics(Labels.of("manager", "bench"), null, false, new AtomicLong(),
-            new AtomicLong());
+        new ManagerMetrics(
+            Labels.of("manager", "bench"), null, false, new AtomicLong(), new AtomicLong());
     Heartbeat hb =
         Heartbeat.builder()
             .message("{\"op\":\"ping\"}")

@@ -36,7 +36,11 @@ final class CallbackExecutor {
   static CallbackExecutor platform(ThreadFactory threads) {
     return new CallbackExecutor(
         new ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
+            0,
+            Integer.MAX_VALUE,
+            KEEP_ALIVE_SECONDS,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
             threads));
   }
 

@@ -6,9 +6,9 @@ import java.util.function.Consumer;
 /**
  * Caps the handshakes in flight across a whole manager. A stream takes a slot when its attempt
  * starts and gives it back when the handshake ends (opened, failed, timed out or closed); a stream
- * that finds none waits in line, first come first served, and a slot given back goes straight to the
- * first in line. Beside {@link AdmissionLimiter}, which spaces the starts: a rate alone lets every
- * attempt start when handshakes are slow, and they then time out and start again.
+ * that finds none waits in line, first come first served, and a slot given back goes straight to
+ * the first in line. Beside {@link AdmissionLimiter}, which spaces the starts: a rate alone lets
+ * every attempt start when handshakes are slow, and they then time out and start again.
  *
  * <p>Thread-safe. A waiter is handed its slot through {@code grant}, never called under this
  * object's lock; the waiter must give the slot back if it no longer wants it.
@@ -21,8 +21,8 @@ final class ConnectSlots {
 
   /**
    * @param max slots, at least 1
-   * @param grant hands a freed slot to a waiter (asynchronously); returns normally or throws
-   *     {@link IllegalStateException} when the waiter cannot be reached (the manager is closing)
+   * @param grant hands a freed slot to a waiter (asynchronously); returns normally or throws {@link
+   *     IllegalStateException} when the waiter cannot be reached (the manager is closing)
    */
   ConnectSlots(int max, Consumer<StreamLoop> grant) {
     this.max = max;

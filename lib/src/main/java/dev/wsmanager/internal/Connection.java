@@ -10,22 +10,28 @@ import okio.ByteString;
 
 /**
  * One physical connection attempt of a stream: OkHttp's listener for it, its own message counter,
- * its deadline and its per-message hooks (heartbeat, delay; none for most streams). Events of a connection that is no longer the stream's current one are ignored.
+ * its deadline and its per-message hooks (heartbeat, delay; none for most streams). Events of a
+ * connection that is no longer the stream's current one are ignored.
  */
 final class Connection extends WebSocketListener {
   private final StreamLoop loop;
   private final MessageDelivery messages;
   final long startedNanos;
   final MessageCounter counter;
+
   /** Heartbeat and delay per text message; null when the stream has neither. */
   final MessageHooks hooks;
+
   volatile WebSocket ws;
   volatile boolean open;
   boolean holdsSlot; // guarded by the loop's lock: a handshake slot, until open or retired
   ScheduledFuture<?> deadline; // guarded by the loop's lock: connect timeout, then idle check
 
   Connection(
-      StreamLoop loop, MessageDelivery messages, long startedNanos, LongSupplier clockMillis,
+      StreamLoop loop,
+      MessageDelivery messages,
+      long startedNanos,
+      LongSupplier clockMillis,
       Function<Connection, MessageHooks> hooks) {
     this.loop = loop;
     this.messages = messages;

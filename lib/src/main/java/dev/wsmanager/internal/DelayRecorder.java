@@ -5,8 +5,8 @@ import java.util.function.ToLongFunction;
 
 /**
  * Records how late a stream's text messages arrive: the clock now minus the event time the
- * extractor reads, for one message in {@code sampling}. Used by the stream's reader thread only,
- * so the sampling countdown is a plain field.
+ * extractor reads, for one message in {@code sampling}. Used by the stream's reader thread only, so
+ * the sampling countdown is a plain field.
  */
 final class DelayRecorder {
   /** What the recorder reports to. */
@@ -23,7 +23,8 @@ final class DelayRecorder {
   private final Sink sink;
   private int countdown = 1; // the first message is always sampled
 
-  DelayRecorder(ToLongFunction<String> extractor, int sampling, LongSupplier clockMillis, Sink sink) {
+  DelayRecorder(
+      ToLongFunction<String> extractor, int sampling, LongSupplier clockMillis, Sink sink) {
     this.extractor = extractor;
     this.sampling = sampling;
     this.clockMillis = clockMillis;

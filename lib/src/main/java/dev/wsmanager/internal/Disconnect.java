@@ -13,7 +13,11 @@ import dev.wsmanager.FailureReason;
  *     OkHttp is finishing the close handshake
  */
 record Disconnect(
-    FailureReason reason, Throwable cause, boolean fatal, long retryAfterMillis, boolean cancelSocket) {
+    FailureReason reason,
+    Throwable cause,
+    boolean fatal,
+    long retryAfterMillis,
+    boolean cancelSocket) {
 
   /** OkHttp reported the failure; it closes the socket only after telling us, so we do first. */
   static Disconnect failed(FailureReason reason, Throwable cause) {

@@ -49,13 +49,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.WsManager");
+
   /**
    * What close() may take beyond its timeout: the last callbacks, interrupting the ones still
    * running, joining threads.
    */
   static final long CLOSE_GRACE_NANOS = 1_000_000_000L;
+
   /** How long a callback still running after the close timeout has to return once interrupted. */
   static final long CALLBACK_GRACE_NANOS = 100_000_000L;
+
   /** The longest close() waits, whatever it is asked. */
   static final Duration MAX_CLOSE_WAIT = Duration.ofHours(1);
 
@@ -65,8 +68,10 @@ public final class Engine {
   private final ReconnectPolicy defaultPolicy;
   private final long closeTimeoutMillis;
   private final long failedRetentionMillis;
+
   /** The counters of streams without a group. */
   private final ManagerMetrics metrics;
+
   private final MetricsGroups groups;
   private final AdmissionLimiter admission;
   private final ConnectSlots connectSlots;
@@ -189,14 +194,18 @@ public final class Engine {
       throw new IllegalStateException(
           "manager '" + name + "' is closed; open streams on a manager that is running");
     }
-    ReconnectPolicy policy = spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
+    ReconnectPolicy policy =
+        spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
     ManagerMetrics groupMetrics = groups.forGroup(name, spec.group());
     StreamLoop loop = new StreamLoop(context, spec, policy, clientFor(spec), groupMetrics);
     loop.start(
         () -> {
           if (streams.putIfAbsent(spec.id(), loop) != null) {
             throw new IllegalArgumentException(
-                "a stream with id '" + spec.id() + "' is already open in manager '" + name
+                "a stream with id '"
+                    + spec.id()
+                    + "' is already open in manager '"
+                    + name
                     + "'; close it first (closeAsync() says when its id is free) or choose"
                     + " another id");
           }
@@ -208,12 +217,12 @@ public final class Engine {
   }
 
   /**
-   * The client for a spec: the base client with the spec's ping interval, OkHttp's connect
-   * timeout a little longer than the spec's, so that the manager's timer decides when an attempt
-   * has taken too long, and no read timeout: the loop's connect timer bounds the handshake, pings
-   * and the idle timeout bound an open connection, and a read timeout left on an upgraded socket
-   * costs CPU on every read. Clients built from one base share its dispatcher and connection pool,
-   * so this costs no threads.
+   * The client for a spec: the base client with the spec's ping interval, OkHttp's connect timeout
+   * a little longer than the spec's, so that the manager's timer decides when an attempt has taken
+   * too long, and no read timeout: the loop's connect timer bounds the handshake, pings and the
+   * idle timeout bound an open connection, and a read timeout left on an upgraded socket costs CPU
+   * on every read. Clients built from one base share its dispatcher and connection pool, so this
+   * costs no threads.
    */
   private OkHttpClient clientFor(StreamSpec spec) {
     long ping = spec.pingInterval().toMillis();
@@ -277,13 +286,18 @@ public final class Engine {
     StreamLoop loop = streams.get(id);
     StreamState before = loop == null ? null : loop.reconnect();
     if (before == null) {
-      log.info("WSManager admin: reconnect of stream '{}' in manager '{}': no such live stream",
-          Redaction.printable(id), name);
+      log.info(
+          "WSManager admin: reconnect of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id),
+          name);
       return false;
     }
     loop.metrics.adminOperation(ManagerMetrics.AdminOperation.RECONNECT, 1);
-    log.info("WSManager admin: reconnecting stream '{}' in manager '{}' (was {})",
-        Redaction.printable(id), name, before.label());
+    log.info(
+        "WSManager admin: reconnecting stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id),
+        name,
+        before.label());
     return true;
   }
 
@@ -296,14 +310,19 @@ public final class Engine {
     StreamLoop loop = streams.get(id);
     StreamState before = loop == null ? null : loop.state();
     if (before == null || before == StreamState.CLOSING || before == StreamState.CLOSED) {
-      log.info("WSManager admin: close of stream '{}' in manager '{}': no such live stream",
-          Redaction.printable(id), name);
+      log.info(
+          "WSManager admin: close of stream '{}' in manager '{}': no such live stream",
+          Redaction.printable(id),
+          name);
       return false;
     }
     loop.close();
     loop.metrics.adminOperation(ManagerMetrics.AdminOperation.CLOSE, 1);
-    log.info("WSManager admin: closed stream '{}' in manager '{}' (was {})",
-        Redaction.printable(id), name, before.label());
+    log.info(
+        "WSManager admin: closed stream '{}' in manager '{}' (was {})",
+        Redaction.printable(id),
+        name,
+        before.label());
     return true;
   }
 
@@ -332,8 +351,12 @@ public final class Engine {
     for (String id : closed) {
       printable.add(Redaction.printable(id));
     }
-    log.info("WSManager admin: closed {} streams idle for {} or longer in manager '{}': {}",
-        closed.size(), idle, name, printable);
+    log.info(
+        "WSManager admin: closed {} streams idle for {} or longer in manager '{}': {}",
+        closed.size(),
+        idle,
+        name,
+        printable);
     return closed;
   }
 
@@ -377,17 +400,18 @@ public final class Engine {
   }
 
   /**
-   * Closes every stream, waits up to {@code timeout} for the servers to answer and for the
-   * listener callbacks to run, cancels what is left, stops the threads the engine created and
-   * removes the manager's series. Returns within the timeout plus {@link #CLOSE_GRACE_NANOS}, and
-   * releases everything even when something on the way throws.
+   * Closes every stream, waits up to {@code timeout} for the servers to answer and for the listener
+   * callbacks to run, cancels what is left, stops the threads the engine created and removes the
+   * manager's series. Returns within the timeout plus {@link #CLOSE_GRACE_NANOS}, and releases
+   * everything even when something on the way throws.
    */
   public void close(Duration timeout) {
     if (!running.compareAndSet(true, false)) {
       return;
     }
     long start = System.nanoTime();
-    long deadline = start + (timeout.compareTo(MAX_CLOSE_WAIT) > 0 ? MAX_CLOSE_WAIT : timeout).toNanos();
+    long deadline =
+        start + (timeout.compareTo(MAX_CLOSE_WAIT) > 0 ? MAX_CLOSE_WAIT : timeout).toNanos();
     try {
       log.info("closing manager '{}' with {} streams", name, streams.size());
       for (StreamLoop loop : streams.values()) {
@@ -424,7 +448,9 @@ public final class Engine {
     }
   }
 
-  /** Stops every thread the engine created and removes its series; each step runs whatever throws. */
+  /**
+   * Stops every thread the engine created and removes its series; each step runs whatever throws.
+   */
   private void release() {
     long grace = System.nanoTime() + CLOSE_GRACE_NANOS - CALLBACK_GRACE_NANOS;
     try {
@@ -446,7 +472,9 @@ public final class Engine {
         log.warn(
             "manager '{}' closed, but {} listener callbacks are still running and ignore interrupts"
                 + " (thread {}); their threads end when they return",
-            name, stuck.size(), stuck.get(0).getName());
+            name,
+            stuck.size(),
+            stuck.get(0).getName());
       }
     } finally {
       RegistryBinding.detach(registry, groups);

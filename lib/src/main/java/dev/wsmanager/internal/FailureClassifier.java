@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FailureClassifier {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
+
   /** The most a {@code Retry-After} header can hold a stream back: one hour. */
   static final long MAX_RETRY_AFTER_MILLIS = 3_600_000L;
 
@@ -53,9 +54,12 @@ final class FailureClassifier {
       String logId) {
     if (response != null) {
       int code = response.code();
-      long retryAfter = code == 429 || code == 503 ? retryAfterMillis(response, nowMillis, logId) : 0;
+      long retryAfter =
+          code == 429 || code == 503 ? retryAfterMillis(response, nowMillis, logId) : 0;
       return Disconnect.rejected(
-          new IOException("handshake rejected with HTTP " + code), policy.isFatal(code), retryAfter);
+          new IOException("handshake rejected with HTTP " + code),
+          policy.isFatal(code),
+          retryAfter);
     }
     FailureReason reason;
     if (!opened) {

@@ -5,9 +5,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One connection's application heartbeat: started when the connection opens, it sends the
- * heartbeat every interval, recognises replies among the received text messages and reports a
- * reply that did not come within the timeout; stopped when the connection ends.
+ * One connection's application heartbeat: started when the connection opens, it sends the heartbeat
+ * every interval, recognises replies among the received text messages and reports a reply that did
+ * not come within the timeout; stopped when the connection ends.
  *
  * <p>The reader thread ({@link #consume}) and the timer thread ({@link #beat}, {@link #expire})
  * meet only in {@link #awaitingSince}, the send time of the heartbeat still unanswered: whoever

@@ -5,6 +5,7 @@ import dev.wsmanager.ManagerStats;
 import dev.wsmanager.StreamState;
 import dev.wsmanager.metrics.HistogramObserver;
 import dev.wsmanager.metrics.MetricNames;
+import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
-import io.prometheus.metrics.model.snapshots.Labels;
 
 /**
  * The live counters of one manager's streams of one group (streams without a group form one too;
@@ -33,6 +33,7 @@ final class ManagerMetrics {
   static final double[] RTT_BUCKETS = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
+
   /** Upper bounds of the message delay histogram, in seconds. */
   static final double[] DELAY_BUCKETS = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
@@ -42,13 +43,18 @@ final class ManagerMetrics {
   private static final StreamState[] STATES = StreamState.values();
 
   final Labels labels;
+
   /** The group's name, or {@code null} for the streams without a group. */
   final String group;
+
   final boolean perStream;
+
   /** The group's live streams. */
   final Set<StreamCounters> streams = ConcurrentHashMap.newKeySet();
+
   /** Open connections and their high-water mark across every group of the manager. */
   private final AtomicLong managerOpen;
+
   private final AtomicLong managerHwm;
 
   final LongAdder retries = new LongAdder();
@@ -69,8 +75,10 @@ final class ManagerMetrics {
   final AtomicLong hwm = new AtomicLong();
   final LongAdder[] connectBuckets = new LongAdder[CONNECT_BUCKETS.length + 1];
   final DoubleAdder connectSeconds = new DoubleAdder();
+
   /** The manager's histogram observers, shared by its groups. */
   final List<HistogramObserver> histogramObservers;
+
   final LongAdder heartbeatSuccesses = new LongAdder();
   final LongAdder heartbeatTimeouts = new LongAdder();
   final HistogramCounts heartbeatRtt = new HistogramCounts(RTT_BUCKETS);
@@ -150,7 +158,10 @@ final class ManagerMetrics {
     sendsRejected[why.ordinal()].increment();
   }
 
-  /** A handshake was answered with {@code status}; statuses without a series of their own go by class. */
+  /**
+   * A handshake was answered with {@code status}; statuses without a series of their own go by
+   * class.
+   */
   void handshakeRejected(int status) {
     String label = String.valueOf(status);
     for (int i = 0; i < 5; i++) {
@@ -248,8 +259,8 @@ final class ManagerMetrics {
 
   /**
    * Runs {@code removal} and, if it removed {@code stream}, moves the stream's messages to the
-   * removed streams' total in the same step, so that {@link #received()} never counts them twice
-   * or not at all and the exported counter never goes down.
+   * removed streams' total in the same step, so that {@link #received()} never counts them twice or
+   * not at all and the exported counter never goes down.
    */
   synchronized boolean removeStream(StreamCounters stream, BooleanSupplier removal) {
     if (!removal.getAsBoolean()) {

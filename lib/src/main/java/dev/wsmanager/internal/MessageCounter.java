@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Reading the clock costs more than the rest together (~25 ns on a VM), so a busy connection
  * does not read it for every message: while consecutive reads land within a millisecond of each
- * other the stride doubles, up to every {@value #MAX_CLOCK_STRIDE}th message; a quieter one reads it
- * for every message. Messages counted after the last read are "unstamped"; an observer that sees
+ * other the stride doubles, up to every {@value #MAX_CLOCK_STRIDE}th message; a quieter one reads
+ * it for every message. Messages counted after the last read are "unstamped"; an observer that sees
  * them ({@link #unstamped()}) asks for the next message to be stamped.
  *
  * <p>The counter also records whether the reader thread is inside a listener callback, so that a

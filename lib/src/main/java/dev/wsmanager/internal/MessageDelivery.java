@@ -17,7 +17,10 @@ final class MessageDelivery {
   private final QueuedDelivery queued; // null: direct
 
   MessageDelivery(
-      StreamListener listener, ManagedStream stream, SerialCallbacks callbacks, QueuedDelivery queued) {
+      StreamListener listener,
+      ManagedStream stream,
+      SerialCallbacks callbacks,
+      QueuedDelivery queued) {
     this.listener = listener;
     this.stream = stream;
     this.callbacks = callbacks;

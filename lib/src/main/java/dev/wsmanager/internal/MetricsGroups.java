@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One manager's counters, one {@link ManagerMetrics} per stream group plus one for the streams
  * without a group. A group's counters are created when its first stream opens and kept until the
- * manager closes, so its counters never go back to zero; at most {@code maxGroups} groups exist,
- * so the {@code group} label stays bounded.
+ * manager closes, so its counters never go back to zero; at most {@code maxGroups} groups exist, so
+ * the {@code group} label stays bounded.
  */
 final class MetricsGroups {
   final Labels labels;
@@ -31,6 +31,7 @@ final class MetricsGroups {
   private final ConcurrentHashMap<String, ManagerMetrics> groups = new ConcurrentHashMap<>();
   private final AtomicLong open = new AtomicLong();
   private final AtomicLong hwm = new AtomicLong();
+
   /** Observers of every group's histograms (see {@code WsManager.addHistogramObserver}). */
   final List<HistogramObserver> histogramObservers = new CopyOnWriteArrayList<>();
 
@@ -61,9 +62,18 @@ final class MetricsGroups {
       }
       if (groups.size() >= maxGroups) {
         throw new IllegalArgumentException(
-            "manager '" + managerName + "' already has " + groups.size() + " stream groups "
-                + new TreeMap<>(groups).keySet() + "; group '" + group + "' would exceed"
-                + " maxGroups(" + maxGroups + "). Reuse one of them or raise"
+            "manager '"
+                + managerName
+                + "' already has "
+                + groups.size()
+                + " stream groups "
+                + new TreeMap<>(groups).keySet()
+                + "; group '"
+                + group
+                + "' would exceed"
+                + " maxGroups("
+                + maxGroups
+                + "). Reuse one of them or raise"
                 + " WsManager.Builder.maxGroups: each group adds a set of series");
       }
       ManagerMetrics created =
@@ -128,10 +138,22 @@ final class MetricsGroups {
   }
 
   private static ManagerStats withHwm(ManagerStats s, long hwm) {
-    return new ManagerStats(s.running(), s.activeConnections(), hwm, s.retries(),
-        s.streamCreations(), s.streamCleanups(), s.connectionAttempts(), s.connectionFailures(),
-        s.messagesReceived(), s.messagesSent(), s.listenerErrors(), s.streamsByState(),
-        s.heartbeatSuccesses(), s.heartbeatTimeouts(), s.negativeMessageDelays(),
+    return new ManagerStats(
+        s.running(),
+        s.activeConnections(),
+        hwm,
+        s.retries(),
+        s.streamCreations(),
+        s.streamCleanups(),
+        s.connectionAttempts(),
+        s.connectionFailures(),
+        s.messagesReceived(),
+        s.messagesSent(),
+        s.listenerErrors(),
+        s.streamsByState(),
+        s.heartbeatSuccesses(),
+        s.heartbeatTimeouts(),
+        s.negativeMessageDelays(),
         s.adminOperations());
   }
 }

@@ -3,12 +3,13 @@ package dev.wsmanager.internal;
 import java.net.URI;
 
 /**
- * Masks in free text the secrets a stream's URL carries (user info, query values), and keeps
- * values on one log line. URLs themselves are masked by {@code StreamSpec.redactedUrl()}.
+ * Masks in free text the secrets a stream's URL carries (user info, query values), and keeps values
+ * on one log line. URLs themselves are masked by {@code StreamSpec.redactedUrl()}.
  */
 final class Redaction {
   /** What replaces a secret. */
   static final String MASK = "***";
+
   /** Shorter query values are masked in URLs but not searched for in free text. */
   private static final int MIN_SCRUBBED_LENGTH = 4;
 
@@ -53,8 +54,8 @@ final class Redaction {
   }
 
   /**
-   * Escapes control characters ({@code \n} becomes {@code \\n}, others {@code \\uXXXX}) so a
-   * value cannot break a log line in two.
+   * Escapes control characters ({@code \n} becomes {@code \\n}, others {@code \\uXXXX}) so a value
+   * cannot break a log line in two.
    */
   static String printable(String value) {
     StringBuilder out = null;

@@ -55,7 +55,9 @@ final class RegistryBinding implements MultiCollector {
       for (MetricsGroups other : binding.managers) {
         if (other.labels.equals(metrics.labels)) {
           throw new IllegalArgumentException(
-              "a manager with labels " + metrics.labels + " is already registered on this"
+              "a manager with labels "
+                  + metrics.labels
+                  + " is already registered on this"
                   + " PrometheusRegistry; give each manager a unique name()");
         }
       }
@@ -102,16 +104,19 @@ final class RegistryBinding implements MultiCollector {
     final GaugeSnapshot.Builder streams =
         GaugeSnapshot.builder().name(MetricNames.STREAMS).help("Live streams by state");
     final CounterSnapshot.Builder failures =
-        counter(MetricNames.CONNECTION_FAILURES,
+        counter(
+            MetricNames.CONNECTION_FAILURES,
             "Connection attempts that failed and open connections that ended abnormally, by reason");
     final HistogramSnapshot.Builder connect =
         HistogramSnapshot.builder()
             .name(MetricNames.CONNECT_DURATION)
             .unit(Unit.SECONDS)
-            .help("Time from the start of a connection attempt to the completed WebSocket handshake");
+            .help(
+                "Time from the start of a connection attempt to the completed WebSocket handshake");
     final CounterSnapshot.Builder retries =
         counter(MetricNames.RETRY_COUNT, "Reconnects scheduled after a failure or disconnect");
-    final CounterSnapshot.Builder creations = counter(MetricNames.STREAM_CREATIONS, "Streams opened");
+    final CounterSnapshot.Builder creations =
+        counter(MetricNames.STREAM_CREATIONS, "Streams opened");
     final CounterSnapshot.Builder cleanups =
         counter(MetricNames.STREAM_CLEANUPS, "Streams closed and removed from their manager");
     final CounterSnapshot.Builder attempts =
@@ -123,13 +128,16 @@ final class RegistryBinding implements MultiCollector {
     final CounterSnapshot.Builder listenerErrors =
         counter(MetricNames.LISTENER_ERRORS, "Listener callbacks and subscribe hooks that threw");
     final CounterSnapshot.Builder serverWaits =
-        counter(MetricNames.SERVER_DIRECTED_WAITS,
+        counter(
+            MetricNames.SERVER_DIRECTED_WAITS,
             "Reconnects that waited longer than their backoff because the server's Retry-After asked");
     final CounterSnapshot.Builder serverWaitSeconds =
-        counter(MetricNames.SERVER_DIRECTED_WAIT_SECONDS,
+        counter(
+            MetricNames.SERVER_DIRECTED_WAIT_SECONDS,
             "Seconds Retry-After added to reconnect delays beyond their backoff");
     final CounterSnapshot.Builder rejections =
-        counter(MetricNames.HANDSHAKE_REJECTIONS,
+        counter(
+            MetricNames.HANDSHAKE_REJECTIONS,
             "Handshakes answered with an HTTP status instead of 101, by status");
     final CounterSnapshot.Builder sendsRejected =
         counter(MetricNames.SENDS_REJECTED, "send() calls that returned false, by reason");
@@ -152,10 +160,12 @@ final class RegistryBinding implements MultiCollector {
             .unit(Unit.SECONDS)
             .help("Time from a message's event time, set by the server, to its arrival here");
     final CounterSnapshot.Builder negativeDelay =
-        counter(MetricNames.MESSAGE_DELAY_NEGATIVE,
+        counter(
+            MetricNames.MESSAGE_DELAY_NEGATIVE,
             "Messages whose event time lay ahead of this host's clock (clock skew)");
     final CounterSnapshot.Builder admin =
-        counter(MetricNames.ADMIN_OPERATIONS,
+        counter(
+            MetricNames.ADMIN_OPERATIONS,
             "Streams reconnected or closed by an operator, by operation");
 
     void add(ManagerMetrics m) {
@@ -168,7 +178,8 @@ final class RegistryBinding implements MultiCollector {
         }
       }
       for (FailureReason r : REASONS) {
-        failures.dataPoint(count(labels.add(LABEL_REASON, r.label()), m.failures[r.ordinal()].sum()));
+        failures.dataPoint(
+            count(labels.add(LABEL_REASON, r.label()), m.failures[r.ordinal()].sum()));
       }
       connect.dataPoint(histogram(m));
       retries.dataPoint(count(labels, m.retries.sum()));
@@ -183,7 +194,8 @@ final class RegistryBinding implements MultiCollector {
               .build());
       for (int i = 0; i < ManagerMetrics.HANDSHAKE_STATUSES.length; i++) {
         rejections.dataPoint(
-            count(labels.add(LABEL_STATUS, ManagerMetrics.HANDSHAKE_STATUSES[i]),
+            count(
+                labels.add(LABEL_STATUS, ManagerMetrics.HANDSHAKE_STATUSES[i]),
                 m.handshakeRejections[i].sum()));
       }
       for (ManagerMetrics.SendRejection r : ManagerMetrics.SendRejection.values()) {
@@ -243,7 +255,6 @@ final class RegistryBinding implements MultiCollector {
           .build();
     }
   }
-
 
   private static CounterSnapshot.Builder counter(String nameWithTotal, String help) {
     return CounterSnapshot.builder()

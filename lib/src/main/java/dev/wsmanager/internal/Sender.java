@@ -82,7 +82,8 @@ final class Sender {
       log.warn(
           "stream '{}': send rejected: the message is larger than maxQueuedBytes ({} bytes) and can"
               + " never be queued; raise maxQueuedBytes or split the message",
-          logId, maxQueuedBytes);
+          logId,
+          maxQueuedBytes);
     }
     return false;
   }

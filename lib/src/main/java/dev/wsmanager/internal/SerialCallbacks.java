@@ -84,7 +84,8 @@ final class SerialCallbacks {
     if (dropped > 0 && dropWarned.compareAndSet(false, true)) {
       log.warn(
           "stream '{}': {} listener callbacks not delivered: the manager closed before they ran",
-          logId, dropped);
+          logId,
+          dropped);
     }
   }
 

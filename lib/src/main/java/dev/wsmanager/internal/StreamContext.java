@@ -15,8 +15,8 @@ interface StreamContext {
   long reserveAdmissionNanos();
 
   /**
-   * Takes a handshake slot for {@code waiter}, or puts it in line and returns false; its
-   * {@link StreamLoop#slotGranted()} runs on the scheduler when its slot comes.
+   * Takes a handshake slot for {@code waiter}, or puts it in line and returns false; its {@link
+   * StreamLoop#slotGranted()} runs on the scheduler when its slot comes.
    */
   boolean acquireConnectSlot(StreamLoop waiter);
 

@@ -39,26 +39,33 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
+
   /** How often a reconnect checks whether the last connection's stalled callback has returned. */
   static final long STALLED_RECHECK_MILLIS = 100;
 
   private final StreamContext ctx;
+
   /** The counters of the stream's group. */
   final ManagerMetrics metrics;
+
   private final StreamSpec spec;
   private final ReconnectPolicy policy;
   private final OkHttpClient client;
   private final Request request;
   private final StreamListener listener;
   private final long idleTimeoutMillis;
+
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
   private final String logId;
+
   private final SerialCallbacks callbacks;
   private final MessageDelivery messages;
   private final Sender sender;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+
   /** Per stream, so that its sampling carries on across connections; null without event time. */
   private final DelayRecorder delay;
+
   private final long createdAtMillis;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -80,7 +87,10 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
   StreamLoop(
-      StreamContext ctx, StreamSpec spec, ReconnectPolicy policy, OkHttpClient client,
+      StreamContext ctx,
+      StreamSpec spec,
+      ReconnectPolicy policy,
+      OkHttpClient client,
       ManagerMetrics metrics) {
     this.ctx = ctx;
     this.metrics = metrics;
@@ -96,7 +106,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         spec.deliveryQueueCapacity() == 0
             ? null
             : new QueuedDelivery(
-                spec.deliveryQueueCapacity(), spec.queueOverflow(), callbacks, metrics, listener,
+                spec.deliveryQueueCapacity(),
+                spec.queueOverflow(),
+                callbacks,
+                metrics,
+                listener,
                 this);
     this.messages = new MessageDelivery(listener, this, callbacks, queued);
     this.sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
@@ -158,9 +172,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   /**
-   * Reserves an admission slot for now; returns true if the attempt may start at once, or
-   * schedules it for its slot. Slots are reserved when an attempt is due, never ahead of time: a
-   * reservation for the end of a long backoff would hold back every other stream's earlier one.
+   * Reserves an admission slot for now; returns true if the attempt may start at once, or schedules
+   * it for its slot. Slots are reserved when an attempt is due, never ahead of time: a reservation
+   * for the end of a long backoff would hold back every other stream's earlier one.
    */
   private boolean admitLocked() {
     long waitNanos = ctx.reserveAdmissionNanos();
@@ -188,8 +202,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (slotHeld) {
         waitingForSlot = false;
       }
-      if (waitingForSlot
-          || (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF)) {
+      if (waitingForSlot || (state != StreamState.CONNECTING && state != StreamState.BACKING_OFF)) {
         return;
       }
       timer = null;
@@ -239,7 +252,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   /** The per-message hooks of a new connection: its heartbeat and the stream's delay recorder. */
   private MessageHooks hooksFor(Connection c) {
     Heartbeat hb = spec.heartbeat();
-    return MessageHooks.of(hb == null ? null : new HeartbeatMonitor(hb, new HeartbeatHost(c)), delay);
+    return MessageHooks.of(
+        hb == null ? null : new HeartbeatMonitor(hb, new HeartbeatHost(c)), delay);
   }
 
   /** What a connection's heartbeat needs: the manager's timers and clock, and that connection. */
@@ -340,7 +354,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         Disconnect.failed(
             FailureReason.LISTENER_STALLED,
             new IOException(
-                "delivery queue full (" + spec.deliveryQueueCapacity() + " messages): the listener"
+                "delivery queue full ("
+                    + spec.deliveryQueueCapacity()
+                    + " messages): the listener"
                     + " falls behind the stream")));
   }
 
@@ -356,15 +372,17 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
     IOException cause =
         new IOException(
-            "server closed the connection with " + code + (reason.isEmpty() ? "" : " (" + reason + ")"));
+            "server closed the connection with "
+                + code
+                + (reason.isEmpty() ? "" : " (" + reason + ")"));
     boolean normal = code == 1000 || code == 1001;
     disconnected(c, Disconnect.serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause));
   }
 
   /**
-   * OkHttp finished the close handshake. It closes the socket only after telling us, so a close
-   * we asked for cancels it before the stream counts as closed. Only then: cancelling (a reset)
-   * right after answering a server's close could lose that answer on its way.
+   * OkHttp finished the close handshake. It closes the socket only after telling us, so a close we
+   * asked for cancels it before the stream counts as closed. Only then: cancelling (a reset) right
+   * after answering a server's close could lose that answer on its way.
    */
   void closed(Connection c) {
     lock.lock();
@@ -402,7 +420,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         c,
         Disconnect.timedOut(
             FailureReason.CONNECT_TIMEOUT,
-            new SocketTimeoutException("handshake did not complete within " + spec.connectTimeout())));
+            new SocketTimeoutException(
+                "handshake did not complete within " + spec.connectTimeout())));
   }
 
   private void heartbeatTimedOut(Connection c) {
@@ -417,7 +436,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
             ? Disconnect.timedOut(
                 FailureReason.LISTENER_STALLED,
                 new SocketTimeoutException(
-                    "no heartbeat reply read within " + timeout
+                    "no heartbeat reply read within "
+                        + timeout
                         + ": the listener has not returned from a message callback"))
             : Disconnect.timedOut(
                 FailureReason.HEARTBEAT_TIMEOUT,
@@ -457,7 +477,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
             ? Disconnect.timedOut(
                 FailureReason.LISTENER_STALLED,
                 new SocketTimeoutException(
-                    "no message read within " + spec.idleTimeout()
+                    "no message read within "
+                        + spec.idleTimeout()
                         + ": the listener has not returned from a message callback"))
             : Disconnect.timedOut(
                 FailureReason.IDLE_TIMEOUT,
@@ -465,8 +486,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   /**
-   * The current connection failed or ended: count it, then back off, give up, or finish a close
-   * in progress.
+   * The current connection failed or ended: count it, then back off, give up, or finish a close in
+   * progress.
    */
   private void disconnected(Connection c, Disconnect d) {
     boolean connectNow = false;
@@ -523,8 +544,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
               log.warn(
                   "WSManager {}: stream '{}' ({}) gave up after {} consecutive failures,"
                       + " reason {}: {}",
-                  what, logId, spec.redactedUrl(), failures,
-                  why == null ? "none" : why.label(), cause.toString()));
+                  what,
+                  logId,
+                  spec.redactedUrl(),
+                  failures,
+                  why == null ? "none" : why.label(),
+                  cause.toString()));
       callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
       return false;
     }
@@ -547,8 +572,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
               "WSManager retry: stream '{}' attempt {} in {} ms{}, reason {} ({} consecutive),"
                   + " url {}: {}";
           Object[] args = {
-            logId, attempt, delay, why, reason == null ? "normal_close" : reason.label(), failures,
-            spec.redactedUrl(), cause.toString()
+            logId,
+            attempt,
+            delay,
+            why,
+            reason == null ? "normal_close" : reason.label(),
+            failures,
+            spec.redactedUrl(),
+            cause.toString()
           };
           if (untrusted) {
             log.warn(line, args);
@@ -610,9 +641,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   /**
-   * An operator's reconnect: drops the open connection (closing it with 1000) or skips the
-   * backoff wait, or revives a {@link StreamState#FAILED} stream with a fresh attempt count, and
-   * connects at once (subject to admission). Not a failure: no failure reason, no retry counted.
+   * An operator's reconnect: drops the open connection (closing it with 1000) or skips the backoff
+   * wait, or revives a {@link StreamState#FAILED} stream with a fresh attempt count, and connects
+   * at once (subject to admission). Not a failure: no failure reason, no retry counted.
    *
    * @return the state before, or null if the stream is closing or closed
    */
@@ -660,8 +691,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   }
 
   /**
-   * How long the stream has received nothing: since its last message, or since it was opened
-   * when it never received one.
+   * How long the stream has received nothing: since its last message, or since it was opened when
+   * it never received one.
    */
   long idleMillis(long now) {
     lock.lock();
@@ -883,6 +914,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   @Override
   public String toString() {
-    return "ManagedStream{id=" + spec.id() + ", url=" + spec.redactedUrl() + ", state=" + state + '}';
+    return "ManagedStream{id="
+        + spec.id()
+        + ", url="
+        + spec.redactedUrl()
+        + ", state="
+        + state
+        + '}';
   }
 }

@@ -21,7 +21,8 @@ final class VirtualThreads {
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(
           "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
-              + Runtime.version().feature() + ". Remove the option or run on a newer JDK.");
+              + Runtime.version().feature()
+              + ". Remove the option or run on a newer JDK.");
     } catch (IllegalAccessException | InvocationTargetException e) {
       throw new IllegalStateException("could not create a virtual-thread executor", e);
     }

@@ -5,11 +5,11 @@
  *
  * <p>One job per file: {@code StreamLoop} is a stream's state machine, reaching its manager through
  * {@code StreamContext}; {@code Connection} is one attempt, counting its messages in its own {@code
- * MessageCounter} ({@code ConnectionHistory} sums them); {@code FailureClassifier} turns what OkHttp
- * reports into a {@code Disconnect}; {@code MessageDelivery} and {@code QueuedDelivery} hand
- * messages to the listener; {@code SerialCallbacks} delivers one stream's lifecycle callbacks on the
- * {@code CallbackExecutor}; {@code Sender} is the outbound side; {@code AdmissionLimiter} spaces
- * connection attempts; {@code ManagerMetrics} and {@code RegistryBinding} keep and export the
- * metrics; {@code OwnedThreads} tracks every thread the manager starts.
+ * MessageCounter} ({@code ConnectionHistory} sums them); {@code FailureClassifier} turns what
+ * OkHttp reports into a {@code Disconnect}; {@code MessageDelivery} and {@code QueuedDelivery} hand
+ * messages to the listener; {@code SerialCallbacks} delivers one stream's lifecycle callbacks on
+ * the {@code CallbackExecutor}; {@code Sender} is the outbound side; {@code AdmissionLimiter}
+ * spaces connection attempts; {@code ManagerMetrics} and {@code RegistryBinding} keep and export
+ * the metrics; {@code OwnedThreads} tracks every thread the manager starts.
  */
 package dev.wsmanager.internal;

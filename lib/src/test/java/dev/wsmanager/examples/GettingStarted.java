@@ -18,12 +18,13 @@ public final class GettingStarted {
         StreamSpec.builder("btc-trades", url)
             .subscribe("{\"op\":\"subscribe\",\"args\":[\"trades.BTCUSDT\"]}")
             .idleTimeout(Duration.ofSeconds(30))
-            .listener(new StreamListener() {
-              @Override
-              public void onText(ManagedStream stream, String text) {
-                onTick.accept(text);
-              }
-            })
+            .listener(
+                new StreamListener() {
+                  @Override
+                  public void onText(ManagedStream stream, String text) {
+                    onTick.accept(text);
+                  }
+                })
             .build());
     return manager; // reconnects on its own; close() it on shutdown
   }

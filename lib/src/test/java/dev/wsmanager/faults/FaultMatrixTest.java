@@ -9,8 +9,8 @@ import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
-import dev.wsmanager.WsManager;
 import dev.wsmanager.TestHooks;
+import dev.wsmanager.WsManager;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.FakeTime;
 import dev.wsmanager.testing.FaultProxy;
@@ -51,7 +51,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The fault matrix of {@code docs/reliability.md}: one test per row, each against a real peer on
- * loopback (a {@link WsPeer}, reached through a {@link FaultProxy} where the fault is the network's).
+ * loopback (a {@link WsPeer}, reached through a {@link FaultProxy} where the fault is the
+ * network's).
  *
  * <p>Every row asserts the state the stream ends in, the {@code reason} counted, the bound within
  * which it recovers or gives up, and that the subscribe hook ran once per open. After every row,
@@ -119,7 +120,9 @@ class FaultMatrixTest {
       serverSocket().close(code, "rotation");
       awaitState(s, StreamState.BACKING_OFF);
       assertThat(time.pendingDelays()).containsExactly(Duration.ofSeconds(1));
-      assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS)).as("client answers with 1000").isEqualTo(1000);
+      assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS))
+          .as("client answers with 1000")
+          .isEqualTo(1000);
       time.advance(Duration.ofSeconds(1));
       awaitState(s, StreamState.OPEN);
     }
@@ -183,7 +186,8 @@ class FaultMatrixTest {
     proxy.blackhole(true); // the peer stops reading and writing; no FIN, no RST
     Await.until("ping timeout", () -> !listener.failures.isEmpty());
     long detectedMillis = (System.nanoTime() - start) / 1_000_000;
-    report("row 4: half-open detected after %d ms with a %d ms ping interval",
+    report(
+        "row 4: half-open detected after %d ms with a %d ms ping interval",
         detectedMillis, ping.toMillis());
     assertThat(detectedMillis)
         .as("detected within two intervals of the last pong, plus scheduling slack")
@@ -239,7 +243,9 @@ class FaultMatrixTest {
     assertFailures(Map.of(FailureReason.HANDSHAKE_REJECTED, 3L));
     assertThat(manager.stats().retries()).isZero();
     assertThat(manager.stats().streamsByState()).containsEntry(StreamState.FAILED, 3L);
-    assertThat(time.pendingDelays()).as("only the retention timers").containsOnly(Duration.ofMinutes(10));
+    assertThat(time.pendingDelays())
+        .as("only the retention timers")
+        .containsOnly(Duration.ofMinutes(10));
 
     time.advance(Duration.ofMinutes(9));
     assertThat(peer.requests).as("no retry").hasSize(3);
@@ -271,7 +277,8 @@ class FaultMatrixTest {
     time.advance(Duration.ofMillis(6_999));
     assertThat(peer.requests).as("not before Retry-After").hasSize(1);
     time.advance(Duration.ofMillis(1));
-    Await.until("second attempt answered",
+    Await.until(
+        "second attempt answered",
         () -> manager.stats().connectionAttempts() == 2 && s.state() == StreamState.BACKING_OFF);
 
     // HTTP-date form: 20 s from the second attempt, longer than the 2 s backoff
@@ -282,7 +289,8 @@ class FaultMatrixTest {
     assertThat(peer.requests).as("not before the Retry-After date").hasSize(2);
     time.advance(Duration.ofMillis(1));
     awaitState(s, StreamState.OPEN);
-    report("row 7: Retry-After 7 (seconds) held the retry 7000 ms; Retry-After '%s' held it %d ms",
+    report(
+        "row 7: Retry-After 7 (seconds) held the retry 7000 ms; Retry-After '%s' held it %d ms",
         httpDate, expected.toMillis());
     assertFailures(Map.of(FailureReason.HANDSHAKE_REJECTED, 2L));
     assertHookRanOncePerOpen(1);
@@ -299,12 +307,17 @@ class FaultMatrixTest {
     int failures = 8;
     for (int n = 1; n <= failures; n++) {
       int attempt = n;
-      Await.until("attempt " + n + " refused",
-          () -> failureCount(FailureReason.CONNECT_ERROR) == attempt
-              && s.state() == StreamState.BACKING_OFF && time.pendingCount() == 1);
+      Await.until(
+          "attempt " + n + " refused",
+          () ->
+              failureCount(FailureReason.CONNECT_ERROR) == attempt
+                  && s.state() == StreamState.BACKING_OFF
+                  && time.pendingCount() == 1);
       long delay = time.pendingDelays().get(0).toMillis();
       long base = Math.min(30_000L, 1_000L << (n - 1));
-      assertThat(delay).as("delay %d within [base * (1 - jitter), base]", n).isBetween(base / 2, base);
+      assertThat(delay)
+          .as("delay %d within [base * (1 - jitter), base]", n)
+          .isBetween(base / 2, base);
       delays.add(delay);
       bases.add(base);
       if (n == failures) {
@@ -325,13 +338,16 @@ class FaultMatrixTest {
   void row08OneStreamsLongBackoffDoesNotHoldBackTheOthers() throws Exception {
     start();
     int deadPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       deadPort = s.getLocalPort();
     }
     ManagedStream dead = manager.open(spec("dead", "ws://127.0.0.1:" + deadPort + "/ws").build());
     int attempts = driveBackoffFor(dead, Duration.ofSeconds(31));
     assertThat(attempts).isEqualTo(6);
-    assertThat(time.pendingDelays()).as("dead retries in 30 s").containsExactly(Duration.ofSeconds(30));
+    assertThat(time.pendingDelays())
+        .as("dead retries in 30 s")
+        .containsExactly(Duration.ofSeconds(30));
 
     ManagedStream healthy = manager.open(spec("healthy", proxy.url()).build());
     awaitState(healthy, StreamState.OPEN); // at once: fake time does not move
@@ -394,7 +410,8 @@ class FaultMatrixTest {
     assertThat(s.state()).isEqualTo(StreamState.BACKING_OFF);
     assertFailures(Map.of(FailureReason.CONNECT_TIMEOUT, 1L));
     Await.until("onFailure", () -> listener.failures.size() == 1);
-    assertThat(listener.causes.get(0)).hasMessageContaining("handshake did not complete within PT5S");
+    assertThat(listener.causes.get(0))
+        .hasMessageContaining("handshake did not complete within PT5S");
 
     proxy.blackhole(false);
     time.advance(Duration.ofSeconds(1));
@@ -436,12 +453,14 @@ class FaultMatrixTest {
     // the state is visible before its callbacks run: wait for the last one
     Await.until("both onClosed delivered", () -> angry.count("closed") == 2);
 
-    Await.until("every throw counted",
+    Await.until(
+        "every throw counted",
         () -> manager.stats().listenerErrors() == angry.calls.get() + hookCalls.get());
     assertThat(angry.kinds)
         .containsExactlyInAnyOrder(
             "onOpen", "onText", "onBinary", "onStateChange", "onFailure", "onGaveUp", "onClosed");
-    report("row 12: %d callbacks and %d hook calls threw; listener_errors = %d",
+    report(
+        "row 12: %d callbacks and %d hook calls threw; listener_errors = %d",
         angry.calls.get(), hookCalls.get(), manager.stats().listenerErrors());
     assertFailures(
         Map.of(FailureReason.CLOSED_BY_SERVER, 1L, FailureReason.HANDSHAKE_REJECTED, 1L));
@@ -477,10 +496,12 @@ class FaultMatrixTest {
                       duplicates.incrementAndGet();
                     }
                   } else {
-                    manager.stream(id).ifPresent(stream -> {
-                      stream.close();
-                      closes.incrementAndGet();
-                    });
+                    manager.stream(id)
+                        .ifPresent(
+                            stream -> {
+                              stream.close();
+                              closes.incrementAndGet();
+                            });
                   }
                 }
               },
@@ -493,14 +514,17 @@ class FaultMatrixTest {
       w.join(60_000);
       assertThat(w.isAlive()).isFalse();
     }
-    report("row 13: %d opens, %d rejected as duplicates, %d closes from %d threads",
+    report(
+        "row 13: %d opens, %d rejected as duplicates, %d closes from %d threads",
         created.size(), duplicates.get(), closes.get(), threads);
     assertThat(created.size() + duplicates.get()).isGreaterThan(0);
     assertThat(manager.stats().streamCreations()).isEqualTo(created.size());
-    Await.until("every live stream open, every closed one gone",
-        () -> manager.streams().stream().allMatch(snap -> snap.state() == StreamState.OPEN)
-            && manager.stats().streamCreations() - manager.stats().streamCleanups()
-                == manager.streams().size());
+    Await.until(
+        "every live stream open, every closed one gone",
+        () ->
+            manager.streams().stream().allMatch(snap -> snap.state() == StreamState.OPEN)
+                && manager.stats().streamCreations() - manager.stats().streamCleanups()
+                    == manager.streams().size());
     assertInvariants();
 
     manager.close(Duration.ofSeconds(10));
@@ -515,8 +539,8 @@ class FaultMatrixTest {
   }
 
   /**
-   * Regression: a stream published after {@code close()} had looked at the streams was never
-   * closed (left BACKING_OFF on a dead scheduler), or held {@code close()} for its whole timeout.
+   * Regression: a stream published after {@code close()} had looked at the streams was never closed
+   * (left BACKING_OFF on a dead scheduler), or held {@code close()} for its whole timeout.
    */
   @Test
   void row13ManagerCloseRacingOpensLeavesNothingBehind() throws Exception {
@@ -541,8 +565,9 @@ class FaultMatrixTest {
                 () -> {
                   for (int i = 0; ; i++) {
                     try {
-                      created.add(racing.open(
-                          StreamSpec.builder("m" + thread + "-" + i, proxy.url()).build()));
+                      created.add(
+                          racing.open(
+                              StreamSpec.builder("m" + thread + "-" + i, proxy.url()).build()));
                     } catch (IllegalStateException closedAlready) {
                       return;
                     }
@@ -560,7 +585,8 @@ class FaultMatrixTest {
         w.join(10_000);
       }
       int round = rounds;
-      assertThat(closeMillis).as("round %d: close() had nothing to wait for", round)
+      assertThat(closeMillis)
+          .as("round %d: close() had nothing to wait for", round)
           .isLessThan(900);
       assertThat(racing.streams()).as("round %d: no live stream after close()", round).isEmpty();
       assertThat(created).as("round %d", round).allMatch(x -> x.state() == StreamState.CLOSED);
@@ -569,8 +595,8 @@ class FaultMatrixTest {
       assertThat(stats.streamsByState().values()).containsOnly(0L);
       opened += created.size();
     }
-    report("row 13: %d rounds of close() racing 4 opening threads, %d streams opened", rounds,
-        opened);
+    report(
+        "row 13: %d rounds of close() racing 4 opening threads, %d streams opened", rounds, opened);
   }
 
   /**
@@ -602,7 +628,8 @@ class FaultMatrixTest {
         closer.start();
         Await.until("second closed", () -> second.state() == StreamState.CLOSED);
         assertThat(manager.stats().streamsByState().values())
-            .as("state gauges while open() is underway").allMatch(v -> v >= 0);
+            .as("state gauges while open() is underway")
+            .allMatch(v -> v >= 0);
       } finally {
         System.setErr(stderr);
         log.release();
@@ -660,7 +687,8 @@ class FaultMatrixTest {
     long start = System.nanoTime();
     manager.close(Duration.ofSeconds(5));
     assertThat(Duration.ofNanos(System.nanoTime() - start))
-        .as("nothing to wait for").isLessThan(Duration.ofSeconds(2));
+        .as("nothing to wait for")
+        .isLessThan(Duration.ofSeconds(2));
     assertThat(List.of(c, d)).allMatch(x -> x.state() == StreamState.CLOSED);
     time.advance(Duration.ofMinutes(5));
     assertThat(manager.stats().connectionAttempts()).isEqualTo(4);
@@ -687,7 +715,9 @@ class FaultMatrixTest {
     Await.until("every server-side socket is open", () -> peer.open.size() == n);
 
     proxy.stop(); // the server dies: every connection reset, new ones refused
-    Await.until("all backing off", Duration.ofSeconds(30),
+    Await.until(
+        "all backing off",
+        Duration.ofSeconds(30),
         () -> manager.stats().streamsByState().get(StreamState.BACKING_OFF) == n);
     assertThat(failureCount(FailureReason.CONNECTION_LOST)).isEqualTo(n);
     storm.driveUntil(Duration.ofSeconds(3), () -> false); // 3 s of refused reconnects
@@ -701,7 +731,8 @@ class FaultMatrixTest {
 
     int maxPer100 = storm.maxPerWindow(10);
     long bound = burst + (long) Math.floor(0.101 * rate);
-    report("row 15: %d streams; %d refused attempts during a 3 s outage; all OPEN %d ms after the"
+    report(
+        "row 15: %d streams; %d refused attempts during a 3 s outage; all OPEN %d ms after the"
             + " restart (latest timer %d ms); max %d attempts per 100 ms (bound %d)",
         n, refusedDuringOutage, recoveredMillis, latestTimer.toMillis(), maxPer100, bound);
     assertThat(maxPer100).as("attempts per 100 ms").isLessThanOrEqualTo((int) bound);
@@ -763,15 +794,19 @@ class FaultMatrixTest {
     }
     long inFlight = (long) sent * chunk.length() - server.queueSize();
     assertThat(manager.stats().messagesReceived()).as("no message read while blocked").isEqualTo(2);
-    report("row 16: 8 MiB message delivered whole; with the listener blocked the server queued"
-            + " %d KiB after %d KiB sat in socket buffers", server.queueSize() / 1024,
-        inFlight / 1024);
+    report(
+        "row 16: 8 MiB message delivered whole; with the listener blocked the server queued"
+            + " %d KiB after %d KiB sat in socket buffers",
+        server.queueSize() / 1024, inFlight / 1024);
     release.countDown();
     int expected = sent;
-    Await.until("all delivered after release", Duration.ofSeconds(30),
+    Await.until(
+        "all delivered after release",
+        Duration.ofSeconds(30),
         () -> manager.stats().messagesReceived() == 2 + expected);
     // counted as read, then delivered: the last callback may still be on its way
-    Await.until("the last message delivered",
+    Await.until(
+        "the last message delivered",
         () -> listener.texts.get(listener.texts.size() - 1).startsWith((expected - 1) + ":"));
     assertThat(s.state()).isEqualTo(StreamState.OPEN);
     assertThat(listener.failures).isEmpty();
@@ -869,7 +904,8 @@ class FaultMatrixTest {
   /** Exactly these failures were counted, every other reason zero. */
   private void assertFailures(Map<FailureReason, Long> expected) {
     for (FailureReason r : FailureReason.values()) {
-      assertThat(failureCount(r)).as("failures with reason %s", r.label())
+      assertThat(failureCount(r))
+          .as("failures with reason %s", r.label())
           .isEqualTo(expected.getOrDefault(r, 0L));
     }
   }
@@ -889,9 +925,12 @@ class FaultMatrixTest {
     int attempts = 1;
     while (true) {
       int made = attempts;
-      Await.until("attempt " + made + " failed",
-          () -> s.state() == StreamState.BACKING_OFF && time.pendingCount() == 1
-              && manager.stats().totalConnectionFailures() == made);
+      Await.until(
+          "attempt " + made + " failed",
+          () ->
+              s.state() == StreamState.BACKING_OFF
+                  && time.pendingCount() == 1
+                  && manager.stats().totalConnectionFailures() == made);
       long delay = time.pendingDelays().get(0).toMillis();
       if (elapsed + delay > window.toMillis()) {
         return attempts;
@@ -906,11 +945,13 @@ class FaultMatrixTest {
     ManagerStats stats = manager.stats();
     List<StreamSnapshot> live = manager.streams();
     assertThat(stats.streamCreations() - stats.streamCleanups())
-        .as("live streams = creations - cleanups").isEqualTo(live.size());
+        .as("live streams = creations - cleanups")
+        .isEqualTo(live.size());
     long open = live.stream().filter(s -> s.state() == StreamState.OPEN).count();
     assertThat(stats.activeConnections()).as("active connections = streams OPEN").isEqualTo(open);
     assertThat(stats.streamsByState().values().stream().mapToLong(Long::longValue).sum())
-        .as("state gauges add up to the live streams").isEqualTo(live.size());
+        .as("state gauges add up to the live streams")
+        .isEqualTo(live.size());
   }
 
   private void assertNothingLeft() {
@@ -921,9 +962,9 @@ class FaultMatrixTest {
     assertThat(stats.streamsByState().values()).containsOnly(0L);
     Await.until("no proxied connection left (" + proxy + ")", () -> proxy.connections() == 0);
     Await.until("no server-side socket left", () -> peer.open.isEmpty());
-    Await.until("no thread of manager " + name + " left",
-        () -> managerThreads(name).isEmpty());
-    Await.until("no OkHttp call left running to the proxy or the peer",
+    Await.until("no thread of manager " + name + " left", () -> managerThreads(name).isEmpty());
+    Await.until(
+        "no OkHttp call left running to the proxy or the peer",
         () -> callThreads(proxy.port(), peer.port()).isEmpty());
     assertThat(registry.scrape().size()).as("no metric series left").isZero();
   }
@@ -946,7 +987,8 @@ class FaultMatrixTest {
     List<String> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       for (int port : ports) {
-        if (t.isAlive() && t.getName().startsWith("OkHttp ")
+        if (t.isAlive()
+            && t.getName().startsWith("OkHttp ")
             && t.getName().contains("://127.0.0.1:" + port + "/")) {
           out.add(t.getName());
         }
@@ -980,8 +1022,8 @@ class FaultMatrixTest {
   }
 
   /**
-   * Drives fake time in 10 ms steps and counts the connection attempts each step starts. After
-   * each step it waits until no attempt is in flight, so real I/O never races fake time.
+   * Drives fake time in 10 ms steps and counts the connection attempts each step starts. After each
+   * step it waits until no attempt is in flight, so real I/O never races fake time.
    */
   private final class Storm {
     private final List<ManagedStream> streams;
@@ -1046,9 +1088,10 @@ class FaultMatrixTest {
       boolean pause;
       synchronized (written) {
         written.write(b, off, len);
-        pause = Thread.currentThread().getName().equals(thread)
-            && written.toString(java.nio.charset.StandardCharsets.UTF_8).contains(marker)
-            && paused.getCount() > 0;
+        pause =
+            Thread.currentThread().getName().equals(thread)
+                && written.toString(java.nio.charset.StandardCharsets.UTF_8).contains(marker)
+                && paused.getCount() > 0;
       }
       if (pause) {
         paused.countDown();

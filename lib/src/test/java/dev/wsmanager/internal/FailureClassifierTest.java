@@ -82,7 +82,8 @@ class FailureClassifierTest {
         .isEqualTo(FailureReason.TLS_ERROR);
     assertThat(classify(new SSLPeerUnverifiedException("Hostname not verified"), false, false))
         .isEqualTo(FailureReason.TLS_ERROR);
-    assertThat(classify(new IOException("wrapped", new CertificateException("expired")), false, false))
+    assertThat(
+            classify(new IOException("wrapped", new CertificateException("expired")), false, false))
         .isEqualTo(FailureReason.TLS_ERROR);
     assertThat(classify(new SocketTimeoutException("connect timed out"), false, false))
         .isEqualTo(FailureReason.CONNECT_TIMEOUT);
@@ -110,7 +111,8 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.retryAfterMillis(answer(429, "999999"), NOW, "s")).isEqualTo(cap);
     assertThat(FailureClassifier.retryAfterMillis(answer(429, "9999999999999999"), NOW, "s"))
         .isEqualTo(cap);
-    assertThat(FailureClassifier.retryAfterMillis(answer(503, "99999999999999999999999999"), NOW, "s"))
+    assertThat(
+            FailureClassifier.retryAfterMillis(answer(503, "99999999999999999999999999"), NOW, "s"))
         .isEqualTo(cap);
     assertThat(FailureClassifier.retryAfterMillis(answer(503, "0"), NOW, "s")).isZero();
   }
@@ -127,11 +129,14 @@ class FailureClassifierTest {
 
   @Test
   void aRejectedHandshakeCarriesItsRetryAfterAndFatality() {
-    Disconnect d = FailureClassifier.classify(null, answer(429, "30"), false, false, POLICY, NOW, "s");
+    Disconnect d =
+        FailureClassifier.classify(null, answer(429, "30"), false, false, POLICY, NOW, "s");
     assertThat(d.reason()).isEqualTo(FailureReason.HANDSHAKE_REJECTED);
     assertThat(d.retryAfterMillis()).isEqualTo(30_000);
     assertThat(d.fatal()).isFalse();
-    assertThat(FailureClassifier.classify(null, answer(401, null), false, false, POLICY, NOW, "s").fatal())
+    assertThat(
+            FailureClassifier.classify(null, answer(401, null), false, false, POLICY, NOW, "s")
+                .fatal())
         .isTrue();
   }
 }

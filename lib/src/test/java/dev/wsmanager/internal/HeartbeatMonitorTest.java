@@ -100,7 +100,12 @@ class HeartbeatMonitorTest {
     List<String> order = new CopyOnWriteArrayList<>();
     HeartbeatMonitor m =
         new HeartbeatMonitor(
-            heartbeat(() -> { order.add("send"); return "ping"; }, Duration.ofSeconds(10)),
+            heartbeat(
+                () -> {
+                  order.add("send");
+                  return "ping";
+                },
+                Duration.ofSeconds(10)),
             new DelegatingHost(host) {
               @Override
               public void timedOut() {
@@ -117,8 +122,14 @@ class HeartbeatMonitorTest {
     HeartbeatMonitor m =
         new HeartbeatMonitor(
             Heartbeat.builder()
-                .message(() -> { throw new IllegalStateException("no token"); })
-                .reply(t -> { throw new IllegalArgumentException("bad predicate"); })
+                .message(
+                    () -> {
+                      throw new IllegalStateException("no token");
+                    })
+                .reply(
+                    t -> {
+                      throw new IllegalArgumentException("bad predicate");
+                    })
                 .interval(Duration.ofSeconds(10))
                 .timeout(Duration.ofSeconds(1))
                 .build(),

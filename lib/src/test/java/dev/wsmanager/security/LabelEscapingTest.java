@@ -3,8 +3,8 @@ package dev.wsmanager.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsmanager.StreamSpec;
-import dev.wsmanager.WsManager;
 import dev.wsmanager.TestHooks;
+import dev.wsmanager.WsManager;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.FakeTime;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Stream ids and constant label values with quotes, backslashes, newlines, tabs and non-ASCII text
  * come out escaped as the text formats require (backslash, double quote and line feed escaped,
- * everything else as UTF-8), in both the Prometheus and the OpenMetrics text format, and parse
- * back to the original values.
+ * everything else as UTF-8), in both the Prometheus and the OpenMetrics text format, and parse back
+ * to the original values.
  */
 class LabelEscapingTest {
   private static final String DESK = "fx \"spot\"\nlondon\\ü";
@@ -61,12 +61,24 @@ class LabelEscapingTest {
     String desk = "desk=\"fx \\\"spot\\\"\\nlondon\\\\ü\"";
     List<String> expected =
         List.of(
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"back\\\\slash\"} 1.0",
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"new\\nline\"} 1.0",
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"quote\\\"d\"} 1.0",
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"tab\tid\"} 1.0",
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"ünïcödé-日本-€\"} 1.0",
-            "ws_manager_connection_attempts_total{" + desk + ",manager=\"escaping\",stream=\"}{,=\\\"\"} 1.0");
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"back\\\\slash\"} 1.0",
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"new\\nline\"} 1.0",
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"quote\\\"d\"} 1.0",
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"tab\tid\"} 1.0",
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"ünïcödé-日本-€\"} 1.0",
+            "ws_manager_connection_attempts_total{"
+                + desk
+                + ",manager=\"escaping\",stream=\"}{,=\\\"\"} 1.0");
     for (ExpositionFormatWriter writer :
         List.of(PrometheusTextFormatWriter.create(), OpenMetricsTextFormatWriter.create())) {
       List<String> lines = write(writer).lines().toList();
@@ -86,11 +98,14 @@ class LabelEscapingTest {
         if (line.startsWith("#")) {
           continue;
         }
-        assertThat(line).as("%s: a line that is neither comment nor sample", format)
+        assertThat(line)
+            .as("%s: a line that is neither comment nor sample", format)
             .startsWith("ws_manager_");
         samples++;
         Map<String, String> labels = labels(line);
-        assertThat(labels).as("%s: %s", format, line).containsEntry("desk", DESK)
+        assertThat(labels)
+            .as("%s: %s", format, line)
+            .containsEntry("desk", DESK)
             .containsEntry("manager", "escaping");
         if (labels.containsKey("stream")) {
           ids.add(labels.get("stream"));
@@ -106,8 +121,7 @@ class LabelEscapingTest {
   @Test
   void snapshotsKeepTheIdsAsGiven() {
     openStreams();
-    assertThat(manager.streams()).extracting(s -> s.id())
-        .containsExactlyInAnyOrderElementsOf(IDS);
+    assertThat(manager.streams()).extracting(s -> s.id()).containsExactlyInAnyOrderElementsOf(IDS);
   }
 
   private String write(ExpositionFormatWriter writer) throws IOException {

@@ -9,8 +9,8 @@ import dev.wsmanager.ReconnectPolicy;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
-import dev.wsmanager.WsManager;
 import dev.wsmanager.TestHooks;
+import dev.wsmanager.WsManager;
 import dev.wsmanager.testing.Await;
 import dev.wsmanager.testing.CapturedLog;
 import dev.wsmanager.testing.FakeTime;
@@ -71,7 +71,8 @@ class UrlSecretsTest {
   void secretsInStreamUrlsNeverLeave() throws Exception {
     HandshakeCertificates untrusted =
         new HandshakeCertificates.Builder()
-            .heldCertificate(new HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build())
+            .heldCertificate(
+                new HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build())
             .build();
     List<StreamSnapshot> snapshots = new ArrayList<>();
     List<String> surfaced = new ArrayList<>();
@@ -86,7 +87,8 @@ class UrlSecretsTest {
               .name("secrets")
               .registry(registry)
               .perStreamMetrics(true)
-              .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(1)).build())
+              .reconnectPolicy(
+                  ReconnectPolicy.builder().initialDelay(Duration.ofSeconds(1)).build())
               .build();
       RecordingListener gaveUp =
           new RecordingListener() {
@@ -99,7 +101,8 @@ class UrlSecretsTest {
 
       peer.enqueue(new MockResponse.Builder().code(401).build());
       ManagedStream unauthorized =
-          manager.open(spec("unauthorized", url("127.0.0.1:" + proxy.port())).listener(gaveUp).build());
+          manager.open(
+              spec("unauthorized", url("127.0.0.1:" + proxy.port())).listener(gaveUp).build());
       Await.until("401 gave up", () -> unauthorized.state() == StreamState.FAILED);
 
       ManagedStream reset = manager.open(spec("reset", url("127.0.0.1:" + proxy.port())).build());
@@ -128,21 +131,27 @@ class UrlSecretsTest {
                   .build());
       Await.until("accepted", () -> !silent.accepted.isEmpty());
       time.advance(Duration.ofSeconds(5));
-      Await.until("every failure seen",
-          () -> listener.failures.containsAll(List.of(
-              FailureReason.CONNECTION_LOST, FailureReason.CLOSED_BY_SERVER,
-              FailureReason.CONNECT_ERROR, FailureReason.CONNECT_TIMEOUT))
-              && refused.state() == StreamState.BACKING_OFF
-              && unresolvable.state() == StreamState.BACKING_OFF
-              && untrustedTls.state() == StreamState.BACKING_OFF
-              && timeout.state() == StreamState.BACKING_OFF);
-      Await.until("three connect errors or more", () -> listener.failures.stream()
-          .filter(FailureReason.CONNECT_ERROR::equals).count() >= 3);
+      Await.until(
+          "every failure seen",
+          () ->
+              listener.failures.containsAll(
+                      List.of(
+                          FailureReason.CONNECTION_LOST, FailureReason.CLOSED_BY_SERVER,
+                          FailureReason.CONNECT_ERROR, FailureReason.CONNECT_TIMEOUT))
+                  && refused.state() == StreamState.BACKING_OFF
+                  && unresolvable.state() == StreamState.BACKING_OFF
+                  && untrustedTls.state() == StreamState.BACKING_OFF
+                  && timeout.state() == StreamState.BACKING_OFF);
+      Await.until(
+          "three connect errors or more",
+          () ->
+              listener.failures.stream().filter(FailureReason.CONNECT_ERROR::equals).count() >= 3);
       time.advance(Duration.ofSeconds(1)); // retries, and their log lines
 
       snapshots.addAll(manager.streams());
       for (ManagedStream s :
-          List.of(unauthorized, reset, closedByServer, refused, unresolvable, untrustedTls, timeout)) {
+          List.of(
+              unauthorized, reset, closedByServer, refused, unresolvable, untrustedTls, timeout)) {
         surfaced.add(s.toString());
         snapshots.add(s.snapshot());
       }
@@ -157,7 +166,8 @@ class UrlSecretsTest {
     // the capture worked and saw the failures, with the URL masked
     assertThat(logs)
         .contains("gave up after 1 consecutive failures")
-        .containsPattern("WSManager retry: stream '[^']+' attempt \\d+ in \\d+ ms, reason connection_lost")
+        .containsPattern(
+            "WSManager retry: stream '[^']+' attempt \\d+ in \\d+ ms, reason connection_lost")
         .containsPattern("WSManager retry: .* reason connect_error")
         .containsPattern("WSManager retry: .* reason connect_timeout")
         .contains("ws://***@127.0.0.1:" + proxy.port() + "/ws?apikey=***&symbol=***");

@@ -58,13 +58,17 @@ class SoakTest {
   @Test
   void chaosForMinutesLeavesHeapThreadsAndSocketsWhereTheyStarted() throws Exception {
     assumeTrue(Files.isDirectory(Paths.get("/proc/self/fd")), "counts sockets in /proc/self/fd");
-    Duration chaos = Duration.ofMillis(
-        Math.round(Double.parseDouble(System.getProperty("soak.minutes", "2")) * 60_000));
+    Duration chaos =
+        Duration.ofMillis(
+            Math.round(Double.parseDouble(System.getProperty("soak.minutes", "2")) * 60_000));
     Report report = new Report();
-    report.line("soak: %d streams, %.0f%% of connections reset every second, %s of chaos after a"
-        + " %s warm-up", STREAMS, DROP_FRACTION * 100, chaos, WARM_UP);
+    report.line(
+        "soak: %d streams, %.0f%% of connections reset every second, %s of chaos after a"
+            + " %s warm-up",
+        STREAMS, DROP_FRACTION * 100, chaos, WARM_UP);
 
-    try (WsPeer peer = new WsPeer(); FaultProxy proxy = new FaultProxy(peer.port())) {
+    try (WsPeer peer = new WsPeer();
+        FaultProxy proxy = new FaultProxy(peer.port())) {
       proxyPort = proxy.port();
       // The JDK opens one socket of its own (the sun.nio.ch pre-close descriptor) the first time a
       // socket is closed; make that happen before the baseline.
@@ -120,24 +124,35 @@ class SoakTest {
       long recoverStart = System.nanoTime();
       awaitAllOpen(manager, proxy, peer);
       long recoverMillis = (System.nanoTime() - recoverStart) / 1_000_000;
-      Await.until("threads back within " + THREAD_MARGIN + " of the start (idle pool threads"
-          + " expire after 60 s)", Duration.ofSeconds(90),
+      Await.until(
+          "threads back within "
+              + THREAD_MARGIN
+              + " of the start (idle pool threads"
+              + " expire after 60 s)",
+          Duration.ofSeconds(90),
           () -> liveThreads() <= start.threads + THREAD_MARGIN);
-      Await.until("sockets back to the start", Duration.ofSeconds(30),
+      Await.until(
+          "sockets back to the start",
+          Duration.ofSeconds(30),
           () -> openSockets() == start.sockets);
       peer.forgetRequests();
       Figures end = Figures.measure();
       ManagerStats stats = manager.stats();
 
-      report.line("chaos ran %d ms: %d connections reset, %d reconnect attempts, fewest server-side"
+      report.line(
+          "chaos ran %d ms: %d connections reset, %d reconnect attempts, fewest server-side"
               + " connections right after a reset round %d of %d; all OPEN again %d ms after the"
               + " chaos stopped",
-          chaosMillis, proxy.resets() - resetsAtStart,
-          stats.connectionAttempts() - statsAtStart.connectionAttempts(), minOpen, STREAMS,
+          chaosMillis,
+          proxy.resets() - resetsAtStart,
+          stats.connectionAttempts() - statsAtStart.connectionAttempts(),
+          minOpen,
+          STREAMS,
           recoverMillis);
       report.line("failures counted over the whole run: %s", nonZero(stats));
-      report.line("messages received %d, listener errors %d", stats.messagesReceived(),
-          stats.listenerErrors());
+      report.line(
+          "messages received %d, listener errors %d",
+          stats.messagesReceived(), stats.listenerErrors());
       report.line("%-28s %12s %12s %12s", "", "start", "end", "delta");
       report.figure("heap used after GC (KiB)", start.heapBytes / 1024, end.heapBytes / 1024);
       report.figure("live threads", start.threads, end.threads);
@@ -145,10 +160,12 @@ class SoakTest {
       report.figure("open sockets (/proc/self/fd)", start.sockets, end.sockets);
       report.figure("server-side connections", STREAMS, peer.open.size());
 
-      assertThat(end.heapBytes).as("heap used after GC").isLessThanOrEqualTo(
-          start.heapBytes + HEAP_MARGIN_BYTES);
+      assertThat(end.heapBytes)
+          .as("heap used after GC")
+          .isLessThanOrEqualTo(start.heapBytes + HEAP_MARGIN_BYTES);
       assertThat(end.threads).as("live threads").isLessThanOrEqualTo(start.threads + THREAD_MARGIN);
-      assertThat(end.managerThreads).as("manager threads")
+      assertThat(end.managerThreads)
+          .as("manager threads")
           .isLessThanOrEqualTo(start.managerThreads + MANAGER_THREAD_MARGIN);
       assertThat(end.sockets).as("open sockets").isEqualTo(start.sockets);
       assertThat(stats.streamCreations() - stats.streamCleanups()).isEqualTo(STREAMS);
@@ -157,7 +174,8 @@ class SoakTest {
       assertThat(streams).allMatch(s -> s.state() == StreamState.OPEN);
       assertThat(hookCalls.get()).as("hook once per open").isEqualTo(listener.opens.get());
       assertThat(stats.connectionFailures().get(FailureReason.CONNECTION_LOST))
-          .as("every reset counted once").isLessThanOrEqualTo(proxy.resets());
+          .as("every reset counted once")
+          .isLessThanOrEqualTo(proxy.resets());
 
       manager.close();
       Await.until("no server-side connection", () -> peer.open.isEmpty());
@@ -171,9 +189,15 @@ class SoakTest {
       assertThat(manager.streams()).isEmpty();
       assertThat(manager.stats().streamCleanups()).isEqualTo(STREAMS);
       assertThat(listener.closed.get()).isEqualTo(STREAMS);
-      report.line("after close(): %d streams, %d manager threads, sockets %d (before the manager"
-              + " %d), threads %d (before the manager %d)", manager.streams().size(),
-          managerThreads().size(), openSockets(), socketsBefore, liveThreads(), threadsBefore);
+      report.line(
+          "after close(): %d streams, %d manager threads, sockets %d (before the manager"
+              + " %d), threads %d (before the manager %d)",
+          manager.streams().size(),
+          managerThreads().size(),
+          openSockets(),
+          socketsBefore,
+          liveThreads(),
+          threadsBefore);
       report.line("threads after close() by name: %s", threadNames());
     } finally {
       report.write();
@@ -199,10 +223,13 @@ class SoakTest {
   }
 
   private static void awaitAllOpen(WsManager manager, FaultProxy proxy, WsPeer peer) {
-    Await.until(STREAMS + " streams OPEN with one connection each", Duration.ofSeconds(120),
-        () -> manager.stats().activeConnections() == STREAMS
-            && proxy.connections() == STREAMS
-            && peer.open.size() == STREAMS);
+    Await.until(
+        STREAMS + " streams OPEN with one connection each",
+        Duration.ofSeconds(120),
+        () ->
+            manager.stats().activeConnections() == STREAMS
+                && proxy.connections() == STREAMS
+                && peer.open.size() == STREAMS);
   }
 
   private static String nonZero(ManagerStats stats) {
@@ -210,8 +237,12 @@ class SoakTest {
     stats.connectionFailures().entrySet().stream()
         .filter(e -> e.getValue() > 0)
         .sorted(java.util.Map.Entry.comparingByKey())
-        .forEach(e -> out.append(out.length() == 0 ? "" : ", ")
-            .append(e.getKey().label()).append('=').append(e.getValue()));
+        .forEach(
+            e ->
+                out.append(out.length() == 0 ? "" : ", ")
+                    .append(e.getKey().label())
+                    .append('=')
+                    .append(e.getValue()));
     return out.length() == 0 ? "none" : out.toString();
   }
 
@@ -235,16 +266,17 @@ class SoakTest {
   static List<String> describeSockets() {
     java.util.Set<String> inodes = new java.util.HashSet<>();
     try (Stream<Path> fds = Files.list(Paths.get("/proc/self/fd"))) {
-      fds.forEach(fd -> {
-        try {
-          String link = Files.readSymbolicLink(fd).toString();
-          if (link.startsWith("socket:[")) {
-            inodes.add(link.substring(8, link.length() - 1));
-          }
-        } catch (IOException e) {
-          // closed while listing
-        }
-      });
+      fds.forEach(
+          fd -> {
+            try {
+              String link = Files.readSymbolicLink(fd).toString();
+              if (link.startsWith("socket:[")) {
+                inodes.add(link.substring(8, link.length() - 1));
+              }
+            } catch (IOException e) {
+              // closed while listing
+            }
+          });
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -262,7 +294,8 @@ class SoakTest {
         // no such table
       }
     }
-    for (String table : List.of("/proc/net/udp", "/proc/net/udp6", "/proc/net/unix", "/proc/net/netlink")) {
+    for (String table :
+        List.of("/proc/net/udp", "/proc/net/udp6", "/proc/net/unix", "/proc/net/netlink")) {
       try {
         List<String> rows = Files.readAllLines(Paths.get(table));
         for (String row : rows.subList(1, rows.size())) {
@@ -297,8 +330,9 @@ class SoakTest {
     List<String> out = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       String name = t.getName();
-      if (t.isAlive() && (name.startsWith("ws-manager-soak-")
-          || name.startsWith("OkHttp http://127.0.0.1:" + proxyPort + "/"))) {
+      if (t.isAlive()
+          && (name.startsWith("ws-manager-soak-")
+              || name.startsWith("OkHttp http://127.0.0.1:" + proxyPort + "/"))) {
         out.add(name);
       }
     }
@@ -323,8 +357,8 @@ class SoakTest {
         used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
       }
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-      return new Figures(used, threads.getThreadCount(), SoakTest.managerThreads().size(),
-          openSockets());
+      return new Figures(
+          used, threads.getThreadCount(), SoakTest.managerThreads().size(), openSockets());
     }
   }
 
@@ -348,8 +382,9 @@ class SoakTest {
     private final StringBuilder text = new StringBuilder();
 
     Report() {
-      line("soak run at %s, Java %s, %d processors", Instant.now(), Runtime.version(),
-          Runtime.getRuntime().availableProcessors());
+      line(
+          "soak run at %s, Java %s, %d processors",
+          Instant.now(), Runtime.version(), Runtime.getRuntime().availableProcessors());
     }
 
     void line(String format, Object... args) {

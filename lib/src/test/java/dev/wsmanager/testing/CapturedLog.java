@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Captures what is written to {@code System.err}, where slf4j-simple writes every log line (it looks
- * {@code System.err} up on each write), while still passing it on. Close to restore.
+ * Captures what is written to {@code System.err}, where slf4j-simple writes every log line (it
+ * looks {@code System.err} up on each write), while still passing it on. Close to restore.
  */
 public final class CapturedLog implements AutoCloseable {
   private final PrintStream original = System.err;

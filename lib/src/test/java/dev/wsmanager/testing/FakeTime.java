@@ -214,5 +214,4 @@ public final class FakeTime extends AbstractExecutorService
       throw new UnsupportedOperationException();
     }
   }
-
 }

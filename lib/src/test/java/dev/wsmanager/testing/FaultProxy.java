@@ -413,7 +413,14 @@ public final class FaultProxy implements Closeable {
 
   @Override
   public String toString() {
-    return "FaultProxy{port=" + port + ", connections=" + connections.get() + ", accepted="
-        + accepted.get() + ", resets=" + resets.get() + '}';
+    return "FaultProxy{port="
+        + port
+        + ", connections="
+        + connections.get()
+        + ", accepted="
+        + accepted.get()
+        + ", resets="
+        + resets.get()
+        + '}';
   }
 }

@@ -93,8 +93,9 @@ public final class RawServer implements Closeable {
     try {
       byte[] sha1 =
           MessageDigest.getInstance("SHA-1")
-              .digest((m.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-                  .getBytes(StandardCharsets.US_ASCII));
+              .digest(
+                  (m.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                      .getBytes(StandardCharsets.US_ASCII));
       accept = Base64.getEncoder().encodeToString(sha1);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -102,7 +103,9 @@ public final class RawServer implements Closeable {
     OutputStream out = socket.getOutputStream();
     out.write(
         ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n")
+                + "Sec-WebSocket-Accept: "
+                + accept
+                + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     return true;

@@ -32,19 +32,19 @@ import org.slf4j.LoggerFactory;
  * A WebSocket server on loopback that streams made-up price ticks, so the sample app has something
  * to manage without a real feed.
  *
- * <p>Every connection at {@code /ticks} receives {@value #TICKS_PER_SECOND} ticks a second, such
- * as {@code {"symbol":"BTCUSDT","price":64012.5,"ts":1767225600000}}, for {@code BTCUSDT} until it
+ * <p>Every connection at {@code /ticks} receives {@value #TICKS_PER_SECOND} ticks a second, such as
+ * {@code {"symbol":"BTCUSDT","price":64012.5,"ts":1767225600000}}, for {@code BTCUSDT} until it
  * sends {@code {"op":"subscribe","symbol":"ETHUSDT"}}, which is answered with {@code
  * {"event":"subscribed","symbol":"ETHUSDT"}}. A tick's {@code ts} is its event time: a few
  * milliseconds before it is sent, as a real exchange's would be. Heartbeats, {@code {"op":"ping"}}
  * (or {@code ping}), are answered with {@code {"op":"pong","ts":...}} (or {@code pong}). Anything
  * else is answered with an {@code error} event.
  *
- * <p>With chaos on, something happens to one connection every few seconds ({@link
- * #CHAOS_INTERVAL} in the app), in turn: it is dropped abruptly (no close frame), closed with 1011
- * (server error), closed with 1001 (going away), its heartbeat replies are delayed by {@link
- * #SLOW_REPLY} (longer than the sample app's heartbeat timeout), or its clock is skewed, its ticks
- * stamped alternately {@link #SKEW_AHEAD} in the future and {@link #SKEW_BEHIND} in the past.
+ * <p>With chaos on, something happens to one connection every few seconds ({@link #CHAOS_INTERVAL}
+ * in the app), in turn: it is dropped abruptly (no close frame), closed with 1011 (server error),
+ * closed with 1001 (going away), its heartbeat replies are delayed by {@link #SLOW_REPLY} (longer
+ * than the sample app's heartbeat timeout), or its clock is skewed, its ticks stamped alternately
+ * {@link #SKEW_AHEAD} in the future and {@link #SKEW_BEHIND} in the past.
  */
 final class DemoFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DemoFeed.class);
@@ -55,8 +55,10 @@ final class DemoFeed implements AutoCloseable {
   static final Duration SLOW_REPLY = Duration.ofSeconds(3);
   static final Duration SKEW_AHEAD = Duration.ofMillis(750);
   static final Duration SKEW_BEHIND = Duration.ofMillis(1500);
+
   /** Most milliseconds between a tick's event time and its sending, without skew. */
   static final int MAX_LATENCY_MILLIS = 25;
+
   private static final Pattern SYMBOL = Pattern.compile("[A-Z0-9]{2,20}");
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -185,8 +187,14 @@ final class DemoFeed implements AutoCloseable {
         String symbol = state.symbol;
         long eventTime =
             now - ThreadLocalRandom.current().nextInt(1, MAX_LATENCY_MILLIS + 1) + state.skewMillis;
-        send(conn, String.format(Locale.ROOT, "{\"symbol\":\"%s\",\"price\":%.2f,\"ts\":%d}",
-            symbol, nextPrice(symbol), eventTime));
+        send(
+            conn,
+            String.format(
+                Locale.ROOT,
+                "{\"symbol\":\"%s\",\"price\":%.2f,\"ts\":%d}",
+                symbol,
+                nextPrice(symbol),
+                eventTime));
       }
     } catch (RuntimeException e) {
       log.warn("demo feed: a tick failed", e); // keep the timer alive
@@ -270,8 +278,10 @@ final class DemoFeed implements AutoCloseable {
     }
     String symbol = subscribedSymbol(message);
     if (symbol == null) {
-      send(conn, "{\"event\":\"error\",\"message\":\"expected {\\\"op\\\":\\\"subscribe\\\","
-          + "\\\"symbol\\\":\\\"BTCUSDT\\\"} with a symbol of 2 to 20 capital letters or digits\"}");
+      send(
+          conn,
+          "{\"event\":\"error\",\"message\":\"expected {\\\"op\\\":\\\"subscribe\\\","
+              + "\\\"symbol\\\":\\\"BTCUSDT\\\"} with a symbol of 2 to 20 capital letters or digits\"}");
       return;
     }
     state.symbol = symbol;
@@ -349,8 +359,8 @@ final class DemoFeed implements AutoCloseable {
       }
       Exception failure = startFailure.get();
       if (failure != null) {
-        throw new IOException("demo feed could not listen on loopback: " + failure.getMessage(),
-            failure);
+        throw new IOException(
+            "demo feed could not listen on loopback: " + failure.getMessage(), failure);
       }
     }
 

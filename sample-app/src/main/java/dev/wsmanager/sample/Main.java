@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   /** Exit code for a bad configuration. */
   static final int EXIT_BAD_CONFIG = 2;
+
   /** Exit code for a failure to start, such as a port in use. */
   static final int EXIT_CANNOT_START = 1;
 

@@ -34,10 +34,21 @@ final class SampleApp implements AutoCloseable {
   static final List<String> DEMO_SYMBOLS =
       List.of("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT");
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
+
   /** The demo streams' groups: a label on their series. */
   static final Map<String, String> DEMO_GROUPS =
-      Map.of("BTCUSDT", "majors", "ETHUSDT", "majors", "SOLUSDT", "alts", "XRPUSDT", "alts",
-          "DOGEUSDT", "alts");
+      Map.of(
+          "BTCUSDT",
+          "majors",
+          "ETHUSDT",
+          "majors",
+          "SOLUSDT",
+          "alts",
+          "XRPUSDT",
+          "alts",
+          "DOGEUSDT",
+          "alts");
+
   /** The demo streams' heartbeat: the demo feed answers {"op":"ping"} with {"op":"pong",...}. */
   static final Heartbeat DEMO_HEARTBEAT =
       Heartbeat.builder()
@@ -87,8 +98,13 @@ final class SampleApp implements AutoCloseable {
         }
         http = server.start();
       } catch (IOException e) {
-        throw new IOException("cannot listen on port " + config.port() + " (" + e.getMessage()
-            + "); set PORT to a free port", e);
+        throw new IOException(
+            "cannot listen on port "
+                + config.port()
+                + " ("
+                + e.getMessage()
+                + "); set PORT to a free port",
+            e);
       }
       if (config.adminToken() != null) {
         log.info("admin routes on at {}: WS_ADMIN_TOKEN is set", AdminEndpoint.PATH_PREFIX);
@@ -109,8 +125,12 @@ final class SampleApp implements AutoCloseable {
         manager.open(spec);
       }
       SampleApp app = new SampleApp(manager, http, feed);
-      log.info("managing {} streams{}; metrics at http://localhost:{}{}", specs.size(),
-          config.demo() ? " of the demo feed" : "", app.port(), METRICS_PATH);
+      log.info(
+          "managing {} streams{}; metrics at http://localhost:{}{}",
+          specs.size(),
+          config.demo() ? " of the demo feed" : "",
+          app.port(),
+          METRICS_PATH);
       return app;
     } catch (IOException | RuntimeException | Error e) {
       new SampleApp(manager, http, feed).close();
@@ -120,14 +140,18 @@ final class SampleApp implements AutoCloseable {
 
   private static WsManager newManager(SampleConfig config, PrometheusRegistry registry) {
     WsManager.Builder builder =
-        WsManager.builder().name(config.managerName()).registry(registry)
-            .closeTimeout(CLOSE_TIMEOUT).jmx(true);
+        WsManager.builder()
+            .name(config.managerName())
+            .registry(registry)
+            .closeTimeout(CLOSE_TIMEOUT)
+            .jmx(true);
     config.labels().forEach(builder::constantLabel);
     try {
       return builder.build();
     } catch (IllegalArgumentException e) {
       // the builder names the bad value: the manager's name or a constant label
-      String variable = e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
+      String variable =
+          e.getMessage().startsWith("name ") ? "WS_MANAGER_NAME" : "WS_METRICS_LABELS";
       throw new ConfigException(variable + ": " + e.getMessage());
     } catch (IllegalStateException e) {
       // the MXBean's name is taken: another manager of this name runs in this JVM
@@ -144,21 +168,23 @@ final class SampleApp implements AutoCloseable {
   }
 
   /**
-   * Five demo streams, each subscribing to its own symbol unless a subscribe message is set, in
-   * two groups, with heartbeats and the feed delay read from the ticks' {@code ts}.
+   * Five demo streams, each subscribing to its own symbol unless a subscribe message is set, in two
+   * groups, with heartbeats and the feed delay read from the ticks' {@code ts}.
    */
   static List<StreamSpec> demoSpecs(URI feed, String subscribeMessage) {
     List<StreamSpec> specs = new ArrayList<>();
     for (String symbol : DEMO_SYMBOLS) {
-      String subscribe = subscribeMessage != null
-          ? subscribeMessage
-          : "{\"op\":\"subscribe\",\"symbol\":\"" + symbol + "\"}";
-      specs.add(StreamSpec.builder(symbol.toLowerCase(Locale.ROOT), feed.toString())
-          .subscribe(subscribe)
-          .group(DEMO_GROUPS.get(symbol))
-          .heartbeat(DEMO_HEARTBEAT)
-          .eventTime(EventTime.jsonField("ts"))
-          .build());
+      String subscribe =
+          subscribeMessage != null
+              ? subscribeMessage
+              : "{\"op\":\"subscribe\",\"symbol\":\"" + symbol + "\"}";
+      specs.add(
+          StreamSpec.builder(symbol.toLowerCase(Locale.ROOT), feed.toString())
+              .subscribe(subscribe)
+              .group(DEMO_GROUPS.get(symbol))
+              .heartbeat(DEMO_HEARTBEAT)
+              .eventTime(EventTime.jsonField("ts"))
+              .build());
     }
     return specs;
   }

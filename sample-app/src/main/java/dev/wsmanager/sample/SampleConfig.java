@@ -56,10 +56,19 @@ record SampleConfig(
   static final int DEFAULT_PORT = 3000;
   static final String DEFAULT_MANAGER_NAME = "sample";
   static final Set<String> VARIABLES =
-      Set.of("PORT", "WS_STREAMS", "WS_SUBSCRIBE_MESSAGE", "WS_METRICS_TOKEN", "WS_ADMIN_TOKEN",
-          "WS_METRICS_LABELS", "WS_MANAGER_NAME", "DEMO_CHAOS");
+      Set.of(
+          "PORT",
+          "WS_STREAMS",
+          "WS_SUBSCRIBE_MESSAGE",
+          "WS_METRICS_TOKEN",
+          "WS_ADMIN_TOKEN",
+          "WS_METRICS_LABELS",
+          "WS_MANAGER_NAME",
+          "DEMO_CHAOS");
 
-  /** A configuration value that is wrong; the message is one line naming it and what is expected. */
+  /**
+   * A configuration value that is wrong; the message is one line naming it and what is expected.
+   */
   static final class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -140,8 +149,11 @@ record SampleConfig(
     for (int i = 0; i < entries.length; i++) {
       String entry = entries[i].trim();
       if (entry.isEmpty()) {
-        throw new ConfigException("WS_STREAMS entry " + (i + 1) + " is empty; expected"
-            + " comma-separated ws:// or wss:// URLs");
+        throw new ConfigException(
+            "WS_STREAMS entry "
+                + (i + 1)
+                + " is empty; expected"
+                + " comma-separated ws:// or wss:// URLs");
       }
       urls.add(streamUrl(i + 1, entry));
     }
@@ -183,8 +195,10 @@ record SampleConfig(
       String entry = pair.trim();
       int eq = entry.indexOf('=');
       if (eq <= 0 || eq == entry.length() - 1) {
-        throw new ConfigException("WS_METRICS_LABELS entry '" + printable(entry)
-            + "' must look like name=value, such as track=canary");
+        throw new ConfigException(
+            "WS_METRICS_LABELS entry '"
+                + printable(entry)
+                + "' must look like name=value, such as track=canary");
       }
       // label names are checked by the manager's builder (see SampleApp)
       String name = entry.substring(0, eq).trim();
@@ -219,9 +233,22 @@ record SampleConfig(
 
   @Override
   public String toString() {
-    return "SampleConfig{port=" + port + ", streams=" + streams.size() + ", subscribe="
-        + (subscribeMessage != null) + ", token=" + (metricsToken != null ? "***" : "none")
-        + ", adminToken=" + (adminToken != null ? "***" : "none")
-        + ", labels=" + labels + ", managerName=" + managerName + ", demoChaos=" + demoChaos + '}';
+    return "SampleConfig{port="
+        + port
+        + ", streams="
+        + streams.size()
+        + ", subscribe="
+        + (subscribeMessage != null)
+        + ", token="
+        + (metricsToken != null ? "***" : "none")
+        + ", adminToken="
+        + (adminToken != null ? "***" : "none")
+        + ", labels="
+        + labels
+        + ", managerName="
+        + managerName
+        + ", demoChaos="
+        + demoChaos
+        + '}';
   }
 }

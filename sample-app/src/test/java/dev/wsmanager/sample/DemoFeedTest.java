@@ -45,7 +45,9 @@ class DemoFeedTest {
             .name("demo-feed-test")
             .registry(new PrometheusRegistry())
             .reconnectPolicy(
-                ReconnectPolicy.builder().initialDelay(reconnectDelay).maxDelay(reconnectDelay)
+                ReconnectPolicy.builder()
+                    .initialDelay(reconnectDelay)
+                    .maxDelay(reconnectDelay)
                     .build())
             .build());
   }
@@ -76,8 +78,8 @@ class DemoFeedTest {
     DemoFeed feed = closeLater(DemoFeed.start(Duration.ZERO));
     Inbox inbox = new Inbox();
     ManagedStream stream =
-        manager(Duration.ofMillis(50)).open(
-            StreamSpec.builder("feed", feed.url().toString()).listener(inbox).build());
+        manager(Duration.ofMillis(50))
+            .open(StreamSpec.builder("feed", feed.url().toString()).listener(inbox).build());
 
     assertThat(inbox.next(m -> m.contains("\"symbol\":\"BTCUSDT\"")))
         .matches("\\{\"symbol\":\"BTCUSDT\",\"price\":\\d+\\.\\d{2},\"ts\":\\d{13}}");
@@ -91,7 +93,8 @@ class DemoFeedTest {
     assertThat(inbox.next(m -> m.contains("event"))).startsWith("{\"event\":\"error\",");
 
     stream.close();
-    await("the feed sees the clean close",
+    await(
+        "the feed sees the clean close",
         () -> feed.openConnections() == 0 && feed.cleanClientCloses() == 1);
   }
 
@@ -103,10 +106,12 @@ class DemoFeedTest {
       manager.open(StreamSpec.builder("s" + i, feed.url().toString()).build());
     }
 
-    await("abrupt drops, 1011 closes and 1001 closes have all happened",
-        () -> manager.stats().connectionFailures().get(FailureReason.CONNECTION_LOST) >= 1
-            && manager.stats().connectionFailures().get(FailureReason.CLOSED_BY_SERVER) >= 1
-            && manager.stats().retries() >= 3);
+    await(
+        "abrupt drops, 1011 closes and 1001 closes have all happened",
+        () ->
+            manager.stats().connectionFailures().get(FailureReason.CONNECTION_LOST) >= 1
+                && manager.stats().connectionFailures().get(FailureReason.CLOSED_BY_SERVER) >= 1
+                && manager.stats().retries() >= 3);
     feed.close();
     assertThat(manager.stats().connectionAttempts()).isGreaterThan(3);
   }
@@ -116,8 +121,8 @@ class DemoFeedTest {
     DemoFeed feed = closeLater(DemoFeed.start(Duration.ZERO));
     Inbox inbox = new Inbox();
     ManagedStream stream =
-        manager(Duration.ofMillis(50)).open(
-            StreamSpec.builder("feed", feed.url().toString()).listener(inbox).build());
+        manager(Duration.ofMillis(50))
+            .open(StreamSpec.builder("feed", feed.url().toString()).listener(inbox).build());
     String tick = inbox.next(m -> m.contains("\"symbol\""));
     long ts = Long.parseLong(tick.replaceAll(".*\"ts\":(\\d+).*", "$1"));
     assertThat(ts).isBetween(System.currentTimeMillis() - 5_000, System.currentTimeMillis());
@@ -145,28 +150,37 @@ class DemoFeedTest {
               .eventTime(EventTime.jsonField("ts"))
               .build());
     }
-    await("heartbeat timeouts, answered heartbeats and ticks from the future",
-        () -> manager.stats().heartbeatTimeouts() >= 1
-            && manager.stats().connectionFailures().get(FailureReason.HEARTBEAT_TIMEOUT) >= 1
-            && manager.stats().heartbeatSuccesses() >= 1
-            && manager.stats().negativeMessageDelays() >= 1);
+    await(
+        "heartbeat timeouts, answered heartbeats and ticks from the future",
+        () ->
+            manager.stats().heartbeatTimeouts() >= 1
+                && manager.stats().connectionFailures().get(FailureReason.HEARTBEAT_TIMEOUT) >= 1
+                && manager.stats().heartbeatSuccesses() >= 1
+                && manager.stats().negativeMessageDelays() >= 1);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "{\"op\":\"subscribe\",\"symbol\":\"ETHUSDT\"}",
-    "{\"symbol\":\"ETHUSDT\",\"extra\":{\"a\":[1,2]},\"op\":\"subscribe\"}",
-  })
+  @ValueSource(
+      strings = {
+        "{\"op\":\"subscribe\",\"symbol\":\"ETHUSDT\"}",
+        "{\"symbol\":\"ETHUSDT\",\"extra\":{\"a\":[1,2]},\"op\":\"subscribe\"}",
+      })
   void readsSubscribeMessages(String message) {
     assertThat(DemoFeed.subscribedSymbol(message)).isEqualTo("ETHUSDT");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "", "hello", "[]", "{\"op\":\"subscribe\"}", "{\"op\":\"unsubscribe\",\"symbol\":\"ETHUSDT\"}",
-    "{\"op\":\"subscribe\",\"symbol\":\"eth\\\"\"}", "{\"op\":\"subscribe\",\"symbol\":1}",
-    "{\"op\":\"subscribe\",\"symbol\":\"ETH", 
-  })
+  @ValueSource(
+      strings = {
+        "",
+        "hello",
+        "[]",
+        "{\"op\":\"subscribe\"}",
+        "{\"op\":\"unsubscribe\",\"symbol\":\"ETHUSDT\"}",
+        "{\"op\":\"subscribe\",\"symbol\":\"eth\\\"\"}",
+        "{\"op\":\"subscribe\",\"symbol\":1}",
+        "{\"op\":\"subscribe\",\"symbol\":\"ETH",
+      })
   void rejectsEverythingElse(String message) {
     assertThat(DemoFeed.subscribedSymbol(message)).isNull();
   }

@@ -20,8 +20,8 @@ final class Http {
   private Http() {}
 
   static HttpResponse<String> send(String method, int port, String query, String... headers) {
-    String uri = "http://127.0.0.1:" + port + SampleApp.METRICS_PATH
-        + (query == null ? "" : "?" + query);
+    String uri =
+        "http://127.0.0.1:" + port + SampleApp.METRICS_PATH + (query == null ? "" : "?" + query);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(uri))
             .timeout(Duration.ofSeconds(10))
@@ -68,8 +68,9 @@ final class Http {
 
   /** The sum of every series of {@code name} (a family name as exposed) in Prometheus text. */
   static double sum(String text, String name) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
-        .matcher(text);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
+            .matcher(text);
     double sum = 0;
     boolean found = false;
     while (m.find()) {
@@ -84,8 +85,8 @@ final class Http {
 
   /** The value of one series in Prometheus text, such as {@code name{manager="x"}}. */
   static double value(String text, String series) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE)
-        .matcher(text);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(text);
     if (!m.find()) {
       throw new AssertionError("no series " + series + " in:\n" + text);
     }

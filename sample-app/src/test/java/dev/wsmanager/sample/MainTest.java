@@ -46,15 +46,19 @@ class MainTest {
   @Test
   void aBadValueIsOneLineAndExitCode2() {
     assertThat(run(Map.of("WS_STREAMS", "http://example.com/ws"), 2))
-        .isEqualTo("ws-manager-sample-app: invalid configuration: stream 'WS_STREAMS entry 1':"
-            + " url must start with ws:// or wss://, was http://example.com/ws" + EOL);
+        .isEqualTo(
+            "ws-manager-sample-app: invalid configuration: stream 'WS_STREAMS entry 1':"
+                + " url must start with ws:// or wss://, was http://example.com/ws"
+                + EOL);
   }
 
   @Test
   void aReservedLabelIsABadConfiguration() {
     assertThat(run(Map.of("PORT", "0", "WS_METRICS_LABELS", "manager=x"), 2))
-        .isEqualTo("ws-manager-sample-app: invalid configuration: WS_METRICS_LABELS: constant"
-            + " label name 'manager' is reserved; choose another name" + EOL);
+        .isEqualTo(
+            "ws-manager-sample-app: invalid configuration: WS_METRICS_LABELS: constant"
+                + " label name 'manager' is reserved; choose another name"
+                + EOL);
   }
 
   @Test
@@ -63,8 +67,8 @@ class MainTest {
       String err = run(Map.of("PORT", String.valueOf(taken.getLocalPort())), 1);
 
       assertThat(err)
-          .startsWith("ws-manager-sample-app: cannot start: cannot listen on port "
-              + taken.getLocalPort())
+          .startsWith(
+              "ws-manager-sample-app: cannot start: cannot listen on port " + taken.getLocalPort())
           .endsWith("; set PORT to a free port" + EOL)
           .hasLineCount(1);
     }
@@ -72,14 +76,18 @@ class MainTest {
 
   /** Starts Main in a new JVM with only {@code env} of our variables set; merges nothing. */
   private Process launch(Map<String, String> env) throws IOException {
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder builder =
         new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", classpath, Main.class.getName());
-    builder.environment().keySet().removeIf(
-        name -> SampleConfig.VARIABLES.contains(name) || name.startsWith("WS_"));
+            "-cp",
+            classpath,
+            Main.class.getName());
+    builder
+        .environment()
+        .keySet()
+        .removeIf(name -> SampleConfig.VARIABLES.contains(name) || name.startsWith("WS_"));
     builder.environment().putAll(env);
     process = builder.start();
     process.getOutputStream().close();
@@ -89,16 +97,19 @@ class MainTest {
   /** Reads a stream's lines on a daemon thread into a queue, so reads can have deadlines. */
   private static BlockingQueue<String> lines(java.io.InputStream in) {
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, "process-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r = new BufferedReader(new InputStreamReader(in, UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            "process-output");
     reader.setDaemon(true);
     reader.start();
     return lines;
@@ -117,8 +128,10 @@ class MainTest {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
     assertThat(p.exitValue()).isEqualTo(2);
     assertThat(new String(p.getErrorStream().readAllBytes(), UTF_8))
-        .isEqualTo("ws-manager-sample-app: invalid configuration: PORT must be a number from 0"
-            + " to 65535, was '3o00'" + EOL);
+        .isEqualTo(
+            "ws-manager-sample-app: invalid configuration: PORT must be a number from 0"
+                + " to 65535, was '3o00'"
+                + EOL);
     assertThat(p.getInputStream().readAllBytes()).isEmpty();
   }
 
@@ -140,10 +153,12 @@ class MainTest {
       }
     }
     int metricsPort = port;
-    Eventually.await("five streams are open", () -> {
-      log.addAll(drain(stderr));
-      return log.stream().filter(l -> l.endsWith("CONNECTING -> OPEN")).count() == 5;
-    });
+    Eventually.await(
+        "five streams are open",
+        () -> {
+          log.addAll(drain(stderr));
+          return log.stream().filter(l -> l.endsWith("CONNECTING -> OPEN")).count() == 5;
+        });
     assertThat(Http.send("HEAD", metricsPort, null).statusCode()).isEqualTo(200);
 
     long sent = System.nanoTime();
@@ -152,10 +167,12 @@ class MainTest {
     assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("exited within 10 s").isTrue();
     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sent)).isLessThan(6);
     assertThat(p.exitValue()).isEqualTo(143);
-    Eventually.await("the log is complete", () -> {
-      log.addAll(drain(stderr));
-      return !log.isEmpty() && log.get(log.size() - 1).endsWith("SampleApp - stopped");
-    });
+    Eventually.await(
+        "the log is complete",
+        () -> {
+          log.addAll(drain(stderr));
+          return !log.isEmpty() && log.get(log.size() - 1).endsWith("SampleApp - stopped");
+        });
     assertThat(log)
         .anyMatch(l -> l.endsWith("WsManager - closing manager 'sample' with 5 streams"))
         .anyMatch(l -> l.endsWith("WsManager - manager 'sample' closed"))

@@ -55,8 +55,8 @@ class SampleConfigTest {
             URI.create("ws://127.0.0.1:9000/feed"));
     assertThat(config.subscribeMessage()).isEqualTo("{\"op\":\"subscribe\"}");
     assertThat(config.metricsToken()).isEqualTo("s3cr3t");
-    assertThat(config.labels()).containsExactly(
-        Map.entry("track", "canary"), Map.entry("region", "eu-west-1"));
+    assertThat(config.labels())
+        .containsExactly(Map.entry("track", "canary"), Map.entry("region", "eu-west-1"));
     assertThat(config.managerName()).isEqualTo("market-data");
     assertThat(config.demoChaos()).isTrue();
     assertThat(config.toString()).doesNotContain("s3cr3t").doesNotContain("key=abc");
@@ -101,10 +101,12 @@ class SampleConfigTest {
   @Test
   void secretsInBadUrlsAreMasked() {
     assertThatThrownBy(
-            () -> SampleConfig.fromEnv(
-                Map.of("WS_STREAMS", "http://user:pa55@example.com/ws?key=topsecret&x=1")))
-        .hasMessage("stream 'WS_STREAMS entry 1': url must start with ws:// or wss://, was"
-            + " http://***@example.com/ws?key=***&x=***");
+            () ->
+                SampleConfig.fromEnv(
+                    Map.of("WS_STREAMS", "http://user:pa55@example.com/ws?key=topsecret&x=1")))
+        .hasMessage(
+            "stream 'WS_STREAMS entry 1': url must start with ws:// or wss://, was"
+                + " http://***@example.com/ws?key=***&x=***");
     assertThatThrownBy(
             () -> SampleConfig.fromEnv(Map.of("WS_STREAMS", "ws://u:pa55@bad host/?key=topsecret")))
         .hasMessageNotContaining("pa55")
@@ -115,13 +117,17 @@ class SampleConfigTest {
   void urlsFollowTheLibrarysRules() {
     assertThatThrownBy(() -> SampleConfig.fromEnv(Map.of("WS_STREAMS", "ws://exa mple.com/ws")))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("stream 'WS_STREAMS entry 1': url ws://exa mple.com/ws is not valid: Invalid"
-            + " URL host: \"exa mple.com\"; expected ws://host[:port]/path or"
-            + " wss://host[:port]/path");
+        .hasMessage(
+            "stream 'WS_STREAMS entry 1': url ws://exa mple.com/ws is not valid: Invalid"
+                + " URL host: \"exa mple.com\"; expected ws://host[:port]/path or"
+                + " wss://host[:port]/path");
     assertThatThrownBy(
-            () -> SampleConfig.fromEnv(Map.of("WS_STREAMS", "ws://a.example/ws,ws://b.example:99999/ws")))
-        .hasMessage("stream 'WS_STREAMS entry 2': url ws://b.example:99999/ws is not valid: Invalid"
-            + " URL port: \"99999\"; expected ws://host[:port]/path or wss://host[:port]/path");
+            () ->
+                SampleConfig.fromEnv(
+                    Map.of("WS_STREAMS", "ws://a.example/ws,ws://b.example:99999/ws")))
+        .hasMessage(
+            "stream 'WS_STREAMS entry 2': url ws://b.example:99999/ws is not valid: Invalid"
+                + " URL port: \"99999\"; expected ws://host[:port]/path or wss://host[:port]/path");
     // a host name with an underscore, as container networks have, is accepted as OkHttp does
     assertThat(SampleConfig.fromEnv(Map.of("WS_STREAMS", "ws://market_feed:8080/ws")).streams())
         .extracting(Object::toString)
@@ -136,8 +142,9 @@ class SampleConfigTest {
 
   @Test
   void misspeltVariablesAreFound() {
-    assertThat(SampleConfig.unknownVariables(
-            Map.of("WS_STREAM", "x", "WS_STREAMS", "y", "WS_TOKEN", "z", "HOME", "/root")))
+    assertThat(
+            SampleConfig.unknownVariables(
+                Map.of("WS_STREAM", "x", "WS_STREAMS", "y", "WS_TOKEN", "z", "HOME", "/root")))
         .isEqualTo(List.of("WS_STREAM", "WS_TOKEN"));
   }
 }

@@ -65,7 +65,8 @@ final class AcceptHeader {
   private static double quality(String[] parts) {
     for (int i = 1; i < parts.length; i++) {
       String param = parts[i].trim();
-      if (param.length() >= 2 && (param.charAt(0) == 'q' || param.charAt(0) == 'Q')
+      if (param.length() >= 2
+          && (param.charAt(0) == 'q' || param.charAt(0) == 'Q')
           && param.charAt(1) == '=') {
         try {
           double q = Double.parseDouble(param.substring(2).trim());

@@ -29,12 +29,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /api/ws/streams/close-idle?for=PT5M} (an ISO-8601 duration)
  * </ul>
  *
- * <p>They exist only where an admin token is configured (a server mounts them only then) and
- * answer nothing without it: a request without {@code Authorization: Bearer <admin token>} is a
- * 401 whatever it asks, an unknown stream id a 404, another method a 405. Success is a 200 with a
- * JSON body saying what was done; errors are one line of plain text, never a stack trace. Every
- * request is logged at INFO with the caller's address, the route and the outcome; the token never
- * is. The admin token is separate from the metrics token: scrapers never get to close streams.
+ * <p>They exist only where an admin token is configured (a server mounts them only then) and answer
+ * nothing without it: a request without {@code Authorization: Bearer <admin token>} is a 401
+ * whatever it asks, an unknown stream id a 404, another method a 405. Success is a 200 with a JSON
+ * body saying what was done; errors are one line of plain text, never a stack trace. Every request
+ * is logged at INFO with the caller's address, the route and the outcome; the token never is. The
+ * admin token is separate from the metrics token: scrapers never get to close streams.
  *
  * <pre>{@code
  * AdminEndpoint admin = AdminEndpoint.builder().manager(manager).adminToken(token).build();
@@ -50,6 +50,7 @@ public final class AdminEndpoint {
 
   /** The routes' common prefix. */
   public static final String PATH_PREFIX = "/api/ws/streams/";
+
   static final String ALLOW = "POST";
   static final int MAX_PATH_LENGTH = 1024;
 
@@ -100,7 +101,10 @@ public final class AdminEndpoint {
     if (authorization == null
         || authorization.length() > MetricsEndpoint.MAX_HEADER_LENGTH
         || !token.matches(authorization)) {
-      log.warn("admin: {} from {} refused: {}", route, who,
+      log.warn(
+          "admin: {} from {} refused: {}",
+          route,
+          who,
           authorization == null ? "no Authorization header" : "wrong admin token");
       return Response.text(401, "unauthorized; send the header Authorization: Bearer <admin token>")
           .with("WWW-Authenticate", MetricsEndpoint.WWW_AUTHENTICATE);
@@ -113,8 +117,8 @@ public final class AdminEndpoint {
       return response;
     } catch (RuntimeException e) {
       log.error("admin: {} from {} failed", route, who, e);
-      return Response.text(500, "internal error while running the admin operation; see the"
-          + " server log");
+      return Response.text(
+          500, "internal error while running the admin operation; see the" + " server log");
     }
   }
 
@@ -128,12 +132,20 @@ public final class AdminEndpoint {
     String action = slash < 0 ? null : rest.substring(slash + 1);
     String rawId = slash < 0 ? null : rest.substring(0, slash);
     boolean streamAction =
-        rawId != null && !rawId.isEmpty() && rawId.indexOf('/') < 0
+        rawId != null
+            && !rawId.isEmpty()
+            && rawId.indexOf('/') < 0
             && ("reconnect".equals(action) || "close".equals(action));
     if (!closeIdle && !streamAction) {
-      return Response.text(404, "not found; the admin routes are POST " + PATH_PREFIX
-          + "{id}/reconnect, " + PATH_PREFIX + "{id}/close and " + PATH_PREFIX
-          + "close-idle?for=PT5M");
+      return Response.text(
+          404,
+          "not found; the admin routes are POST "
+              + PATH_PREFIX
+              + "{id}/reconnect, "
+              + PATH_PREFIX
+              + "{id}/close and "
+              + PATH_PREFIX
+              + "close-idle?for=PT5M");
     }
     if (!method.equals("POST")) {
       return Response.text(405, "method " + Text.oneLine(method) + " not allowed; use POST")
@@ -158,8 +170,12 @@ public final class AdminEndpoint {
       if (!done) {
         break; // closing meanwhile: as good as gone
       }
-      log.info("admin: {} from {}: {} stream '{}' of manager '{}'", route, who,
-          action.equals("reconnect") ? "reconnecting" : "closed", Text.oneLine(id),
+      log.info(
+          "admin: {} from {}: {} stream '{}' of manager '{}'",
+          route,
+          who,
+          action.equals("reconnect") ? "reconnecting" : "closed",
+          Text.oneLine(id),
           manager.name());
       return json(
           g -> {
@@ -168,8 +184,12 @@ public final class AdminEndpoint {
             g.writeStringField("stream", id);
           });
     }
-    return Response.text(404, "no live stream '" + Text.oneLine(id) + "'; the JSON view of the"
-        + " metrics endpoint lists the streams");
+    return Response.text(
+        404,
+        "no live stream '"
+            + Text.oneLine(id)
+            + "'; the JSON view of the"
+            + " metrics endpoint lists the streams");
   }
 
   private Response closeIdle(String rawQuery, String who, String route) {
@@ -180,8 +200,10 @@ public final class AdminEndpoint {
       return Response.text(400, e.getMessage());
     }
     if (value.isEmpty()) {
-      return Response.text(400, "missing parameter 'for': how long a stream must have received"
-          + " nothing, an ISO-8601 duration such as close-idle?for=PT5M");
+      return Response.text(
+          400,
+          "missing parameter 'for': how long a stream must have received"
+              + " nothing, an ISO-8601 duration such as close-idle?for=PT5M");
     }
     Duration idle;
     try {
@@ -190,8 +212,12 @@ public final class AdminEndpoint {
       idle = null;
     }
     if (idle == null || idle.isNegative() || idle.isZero()) {
-      return Response.text(400, "parameter 'for' must be a positive ISO-8601 duration such as"
-          + " PT5M or PT30S, was '" + Text.oneLine(value.get()) + "'");
+      return Response.text(
+          400,
+          "parameter 'for' must be a positive ISO-8601 duration such as"
+              + " PT5M or PT30S, was '"
+              + Text.oneLine(value.get())
+              + "'");
     }
     Duration limit = idle;
     List<String[]> closed = new ArrayList<>();
@@ -200,8 +226,12 @@ public final class AdminEndpoint {
         closed.add(new String[] {manager.name(), id});
       }
     }
-    log.info("admin: {} from {}: closed {} streams idle for {} or longer", route, who,
-        closed.size(), limit);
+    log.info(
+        "admin: {} from {}: closed {} streams idle for {} or longer",
+        route,
+        who,
+        closed.size(),
+        limit);
     return json(
         g -> {
           g.writeStringField("action", "close-idle");
@@ -271,8 +301,8 @@ public final class AdminEndpoint {
      * Checks the values and builds the routes.
      *
      * @return the admin endpoint
-     * @throws IllegalStateException if no manager or no admin token was given: the routes never
-     *     run without a token
+     * @throws IllegalStateException if no manager or no admin token was given: the routes never run
+     *     without a token
      */
     public AdminEndpoint build() {
       if (managers.isEmpty()) {

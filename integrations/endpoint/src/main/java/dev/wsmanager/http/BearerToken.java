@@ -31,8 +31,10 @@ final class BearerToken {
       char c = token.charAt(i);
       if (c < 0x21 || c > 0x7e) {
         throw new IllegalArgumentException(
-            field + " must be visible ASCII characters without spaces; character "
-                + (i + 1) + " is not (the token is not shown)");
+            field
+                + " must be visible ASCII characters without spaces; character "
+                + (i + 1)
+                + " is not (the token is not shown)");
       }
     }
     return new BearerToken(sha256(token));

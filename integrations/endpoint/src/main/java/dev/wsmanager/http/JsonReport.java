@@ -45,21 +45,26 @@ final class JsonReport {
      * @throws IllegalArgumentException with a one-line message naming the parameter and the fix
      */
     static Page of(QueryString query, int defaultLimit, int maxLimit) {
-      boolean streams = query.single("streams").map(v -> {
-        switch (v.toLowerCase(Locale.ROOT)) {
-          case "true":
-            return true;
-          case "false":
-            return false;
-          default:
-            throw new IllegalArgumentException(
-                "streams must be true or false; got '" + Text.oneLine(v) + "'");
-        }
-      }).orElse(true);
-      int limit = query.single("limit").map(v -> number("limit", v, 1, maxLimit))
-          .orElse(defaultLimit);
-      int offset = query.single("offset").map(v -> number("offset", v, 0, Integer.MAX_VALUE))
-          .orElse(0);
+      boolean streams =
+          query
+              .single("streams")
+              .map(
+                  v -> {
+                    switch (v.toLowerCase(Locale.ROOT)) {
+                      case "true":
+                        return true;
+                      case "false":
+                        return false;
+                      default:
+                        throw new IllegalArgumentException(
+                            "streams must be true or false; got '" + Text.oneLine(v) + "'");
+                    }
+                  })
+              .orElse(true);
+      int limit =
+          query.single("limit").map(v -> number("limit", v, 1, maxLimit)).orElse(defaultLimit);
+      int offset =
+          query.single("offset").map(v -> number("offset", v, 0, Integer.MAX_VALUE)).orElse(0);
       return new Page(streams, offset, limit);
     }
 
@@ -72,8 +77,15 @@ final class JsonReport {
       } catch (NumberFormatException e) {
         // reported below
       }
-      throw new IllegalArgumentException(name + " must be a whole number from " + min + " to "
-          + max + "; got '" + Text.oneLine(value) + "'");
+      throw new IllegalArgumentException(
+          name
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + "; got '"
+              + Text.oneLine(value)
+              + "'");
     }
   }
 
@@ -111,8 +123,9 @@ final class JsonReport {
    * page.next} the {@code offset} of the next page or {@code null}. Managers whose streams all lie
    * before the page are counted from their stats, not listed.
    */
-  private static void writeStreams(JsonGenerator g, List<WsManager> managers,
-      List<ManagerStats> stats, Page page) throws IOException {
+  private static void writeStreams(
+      JsonGenerator g, List<WsManager> managers, List<ManagerStats> stats, Page page)
+      throws IOException {
     long total = 0;
     long skip = page.offset;
     int left = page.limit;
@@ -229,23 +242,24 @@ final class JsonReport {
   }
 
   /**
-   * Per stream group ({@code StreamSpec.group}), added up across the managers: the same numbers
-   * as the {@code group} label's series. Empty when no stream has a group.
+   * Per stream group ({@code StreamSpec.group}), added up across the managers: the same numbers as
+   * the {@code group} label's series. Empty when no stream has a group.
    */
   private static void writeGroups(JsonGenerator g, List<WsManager> managers) throws IOException {
     Map<String, long[]> groups = new TreeMap<>();
     for (WsManager m : managers) {
-      m.groupStats().forEach(
-          (name, s) -> {
-            long[] t = groups.computeIfAbsent(name, k -> new long[7]);
-            t[0] += s.activeConnections();
-            t[1] += s.retries();
-            t[2] += s.totalConnectionFailures();
-            t[3] += s.messagesReceived();
-            t[4] += s.heartbeatSuccesses();
-            t[5] += s.heartbeatTimeouts();
-            t[6] += s.negativeMessageDelays();
-          });
+      m.groupStats()
+          .forEach(
+              (name, s) -> {
+                long[] t = groups.computeIfAbsent(name, k -> new long[7]);
+                t[0] += s.activeConnections();
+                t[1] += s.retries();
+                t[2] += s.totalConnectionFailures();
+                t[3] += s.messagesReceived();
+                t[4] += s.heartbeatSuccesses();
+                t[5] += s.heartbeatTimeouts();
+                t[6] += s.negativeMessageDelays();
+              });
     }
     g.writeObjectFieldStart("groups");
     for (Map.Entry<String, long[]> e : groups.entrySet()) {

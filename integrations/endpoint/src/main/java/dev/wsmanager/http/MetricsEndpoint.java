@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *       with {@code WWW-Authenticate}.
  * </ul>
  *
- * <p>Error bodies are one line of plain text and never carry a stack trace; an unexpected
- * exception is logged and answered with a 500. Thread-safe.
+ * <p>Error bodies are one line of plain text and never carry a stack trace; an unexpected exception
+ * is logged and answered with a 500. Thread-safe.
  *
  * <pre>{@code
  * MetricsEndpoint endpoint = MetricsEndpoint.builder()
@@ -64,10 +64,13 @@ public final class MetricsEndpoint {
 
   /** The longest raw query string accepted; longer ones get a 414. */
   static final int MAX_QUERY_LENGTH = 2048;
+
   /** The longest {@code Accept} or {@code Authorization} value accepted; longer ones get a 431. */
   static final int MAX_HEADER_LENGTH = 4096;
+
   /** How many streams the JSON lists without a {@code limit} parameter. */
   static final int DEFAULT_STREAM_LIMIT = 100;
+
   /** The largest {@code limit} accepted. */
   static final int MAX_STREAM_LIMIT = 1000;
 
@@ -88,8 +91,8 @@ public final class MetricsEndpoint {
     this.token = b.token;
     this.headRequiresToken = b.headRequiresToken;
     this.healthPolicy = b.healthPolicy;
-    this.text = new TextScrape(
-        b.registry != null ? b.registry : b.managers.get(0).registry(), PATH);
+    this.text =
+        new TextScrape(b.registry != null ? b.registry : b.managers.get(0).registry(), PATH);
     this.clock = clock;
   }
 
@@ -121,10 +124,10 @@ public final class MetricsEndpoint {
    * Answers one request; the entry point for any HTTP stack. Never throws for anything the client
    * sends.
    *
-   * <p>Beyond {@link #handle(String, String, String, String)}: a {@code GET} or {@code HEAD} with
-   * a body ({@code Content-Length} other than 0, or {@code Transfer-Encoding}) is a 413, two
-   * {@code Authorization} headers are a 400, several {@code Accept} headers are read as one, and
-   * {@code Accept-Encoding: gzip} compresses the text formats.
+   * <p>Beyond {@link #handle(String, String, String, String)}: a {@code GET} or {@code HEAD} with a
+   * body ({@code Content-Length} other than 0, or {@code Transfer-Encoding}) is a 413, two {@code
+   * Authorization} headers are a 400, several {@code Accept} headers are read as one, and {@code
+   * Accept-Encoding: gzip} compresses the text formats.
    *
    * @param method the request method, such as {@code GET}; case-sensitive, as in HTTP
    * @param rawQuery the query string as sent (still percent-encoded, without {@code ?}), or {@code
@@ -145,7 +148,9 @@ public final class MetricsEndpoint {
           .withoutBodyIf(method.equals("HEAD"));
     }
     List<String> accept = values(headers, "Accept");
-    return respond(method, rawQuery,
+    return respond(
+        method,
+        rawQuery,
         accept.isEmpty() ? null : String.join(", ", accept),
         authorization.isEmpty() ? null : authorization.get(0),
         values(headers, "Accept-Encoding"));
@@ -159,8 +164,8 @@ public final class MetricsEndpoint {
    * @param method the request method, such as {@code GET}; case-sensitive, as in HTTP
    * @param rawQuery the query string as sent (still percent-encoded, without {@code ?}), or {@code
    *     null}
-   * @param accept the {@code Accept} header, or {@code null}; several headers joined with {@code
-   *     ", "}
+   * @param accept the {@code Accept} header, or {@code null}; several headers joined with {@code ",
+   *     "}
    * @param authorization the {@code Authorization} header, or {@code null}
    * @return the response to send
    */
@@ -169,7 +174,11 @@ public final class MetricsEndpoint {
     return respond(method, rawQuery, accept, authorization, List.of());
   }
 
-  private Response respond(String method, String rawQuery, String accept, String authorization,
+  private Response respond(
+      String method,
+      String rawQuery,
+      String accept,
+      String authorization,
       List<String> acceptEncoding) {
     boolean head = method.equals("HEAD");
     if (!head && !method.equals("GET")) {
@@ -177,8 +186,9 @@ public final class MetricsEndpoint {
           .with("Allow", ALLOW);
     }
     if (exceeds(accept) || exceeds(authorization)) {
-      return Response.text(431, "request header too large; at most " + MAX_HEADER_LENGTH
-          + " characters").withoutBodyIf(head);
+      return Response.text(
+              431, "request header too large; at most " + MAX_HEADER_LENGTH + " characters")
+          .withoutBodyIf(head);
     }
     if ((!head || headRequiresToken) && token != null && !token.matches(authorization)) {
       return Response.text(401, "unauthorized; send the header Authorization: Bearer <token>")
@@ -216,8 +226,8 @@ public final class MetricsEndpoint {
   private Response get(String rawQuery, String accept, List<String> acceptEncoding)
       throws IOException {
     if (rawQuery != null && rawQuery.length() > MAX_QUERY_LENGTH) {
-      return Response.text(414, "query string too long; at most " + MAX_QUERY_LENGTH
-          + " characters");
+      return Response.text(
+          414, "query string too long; at most " + MAX_QUERY_LENGTH + " characters");
     }
     QueryString query;
     Optional<String> format;
@@ -233,8 +243,11 @@ public final class MetricsEndpoint {
     if (format.isPresent()) {
       chosen = Format.ofQueryValue(format.get());
       if (chosen == null) {
-        return Response.text(400, "unknown format '" + Text.oneLine(format.get())
-            + "'; allowed values: prometheus, json");
+        return Response.text(
+            400,
+            "unknown format '"
+                + Text.oneLine(format.get())
+                + "'; allowed values: prometheus, json");
       }
     } else {
       chosen = AcceptHeader.choose(accept);
@@ -267,8 +280,8 @@ public final class MetricsEndpoint {
           return false;
         }
       } catch (RuntimeException e) {
-        log.warn("the health policy threw for manager '{}'; reporting unavailable",
-            manager.name(), e);
+        log.warn(
+            "the health policy threw for manager '{}'; reporting unavailable", manager.name(), e);
         return false;
       }
     }
@@ -414,7 +427,12 @@ public final class MetricsEndpoint {
 
     @Override
     public String toString() {
-      return "Response{status=" + status + ", headers=" + headers + ", bodyLength=" + body.length
+      return "Response{status="
+          + status
+          + ", headers="
+          + headers
+          + ", bodyLength="
+          + body.length
           + '}';
     }
   }

@@ -209,10 +209,9 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /**
-     * How long a connection may stay silent, whether between requests (keep-alive) or in the
-     * middle of one (a request line or headers that stop arriving), before it is closed. Default
-     * 30 s, comfortably above Prometheus' usual 15 s scrape interval so that its connections are
-     * reused.
+     * How long a connection may stay silent, whether between requests (keep-alive) or in the middle
+     * of one (a request line or headers that stop arriving), before it is closed. Default 30 s,
+     * comfortably above Prometheus' usual 15 s scrape interval so that its connections are reused.
      *
      * @param timeout at least 1 ms
      * @return this builder
@@ -225,8 +224,8 @@ public final class MetricsServer implements AutoCloseable {
 
     /**
      * How many connections may be open at once. Past that, new connections wait in the kernel's
-     * accept queue, and connections that stay silent for a second are closed to make room.
-     * Default 1000.
+     * accept queue, and connections that stay silent for a second are closed to make room. Default
+     * 1000.
      *
      * @param max at least 1
      * @return this builder
@@ -241,9 +240,8 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     /**
-     * How many requests are answered at once, each on its own thread; complete requests beyond
-     * that wait for a thread (at most one per connection). Reading requests takes no thread.
-     * Default 4.
+     * How many requests are answered at once, each on its own thread; complete requests beyond that
+     * wait for a thread (at most one per connection). Reading requests takes no thread. Default 4.
      *
      * @param threads at least 1
      * @return this builder
@@ -328,8 +326,15 @@ public final class MetricsServer implements AutoCloseable {
         } catch (Exception suppressed) {
           e.addSuppressed(suppressed);
         }
-        throw new IOException("cannot listen on " + (host == null ? "*" : host) + ":" + port
-            + " (" + e.getMessage() + ")", e);
+        throw new IOException(
+            "cannot listen on "
+                + (host == null ? "*" : host)
+                + ":"
+                + port
+                + " ("
+                + e.getMessage()
+                + ")",
+            e);
       }
       return new MetricsServer(server, connector);
     }

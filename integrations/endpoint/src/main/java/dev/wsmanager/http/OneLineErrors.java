@@ -28,9 +28,11 @@ final class OneLineErrors extends ErrorHandler {
         return "bad request";
       case 414:
         return "request URI too long; the query string may have at most "
-            + MetricsEndpoint.MAX_QUERY_LENGTH + " characters";
+            + MetricsEndpoint.MAX_QUERY_LENGTH
+            + " characters";
       case 431:
-        return "request headers too large; at most " + MetricsServer.MAX_REQUEST_HEADER_BYTES
+        return "request headers too large; at most "
+            + MetricsServer.MAX_REQUEST_HEADER_BYTES
             + " bytes";
       case 505:
         return "HTTP version not supported; use HTTP/1.1 or HTTP/1.0";
@@ -43,8 +45,13 @@ final class OneLineErrors extends ErrorHandler {
   }
 
   @Override
-  protected void generateResponse(Request request, Response response, int code, String message,
-      Throwable cause, Callback callback) {
+  protected void generateResponse(
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
+      Callback callback) {
     HttpFields.Mutable headers = response.getHeaders();
     headers.put(HttpHeader.CONTENT_TYPE, MetricsEndpoint.PLAIN_TEXT);
     headers.put("X-Content-Type-Options", "nosniff");

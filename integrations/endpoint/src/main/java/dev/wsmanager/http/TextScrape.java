@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  * every prometheus-metrics version from 1.3 on is used.
  *
  * <p>The format is chosen before the handler sees the request (quality values, {@code ?format=}),
- * so the handler gets an {@code Accept} naming only that format, plus the client's {@code
- * escaping} parameter if it sent one.
+ * so the handler gets an {@code Accept} naming only that format, plus the client's {@code escaping}
+ * parameter if it sent one.
  */
 final class TextScrape {
   private static final Pattern ESCAPING = Pattern.compile("escaping=([A-Za-z0-9_-]{1,32})");
@@ -76,8 +76,8 @@ final class TextScrape {
     return base;
   }
 
-  private final class Exchange implements PrometheusHttpExchange, PrometheusHttpRequest,
-      PrometheusHttpResponse {
+  private final class Exchange
+      implements PrometheusHttpExchange, PrometheusHttpRequest, PrometheusHttpResponse {
     private final String accept;
     private final List<String> names;
     private final List<String> acceptEncoding;

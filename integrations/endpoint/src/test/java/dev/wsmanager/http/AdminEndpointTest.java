@@ -62,8 +62,11 @@ class AdminEndpointTest {
     try (CapturedLog log = new CapturedLog()) {
       for (String auth : new String[] {null, "Bearer wrong", "Basic " + TOKEN, TOKEN}) {
         for (String path :
-            List.of("/api/ws/streams/a/close", "/api/ws/streams/nope/reconnect",
-                "/api/ws/streams/close-idle", "/api/ws/streams/x")) {
+            List.of(
+                "/api/ws/streams/a/close",
+                "/api/ws/streams/nope/reconnect",
+                "/api/ws/streams/close-idle",
+                "/api/ws/streams/x")) {
           Response r = admin.handle("POST", path, "for=PT1S", auth, "10.1.2.3:5555");
           assertThat(r.status()).as(path + " with " + auth).isEqualTo(401);
           assertThat(r.header("WWW-Authenticate")).contains("Bearer realm=\"ws-manager\"");
@@ -72,7 +75,8 @@ class AdminEndpointTest {
         }
       }
       assertThat(log.text())
-          .contains("admin: POST /api/ws/streams/a/close from 10.1.2.3:5555 refused: no Authorization header")
+          .contains(
+              "admin: POST /api/ws/streams/a/close from 10.1.2.3:5555 refused: no Authorization header")
           .contains("refused: wrong admin token")
           .doesNotContain(TOKEN);
     }
@@ -87,8 +91,9 @@ class AdminEndpointTest {
     try (CapturedLog log = new CapturedLog()) {
       r = post("/api/ws/streams/btc%20usdt/reconnect", null);
       assertThat(log.text())
-          .contains("admin: POST /api/ws/streams/btc%20usdt/reconnect from 127.0.0.1:40000:"
-              + " reconnecting stream 'btc usdt' of manager 'admin-test'")
+          .contains(
+              "admin: POST /api/ws/streams/btc%20usdt/reconnect from 127.0.0.1:40000:"
+                  + " reconnecting stream 'btc usdt' of manager 'admin-test'")
           .doesNotContain(TOKEN);
     }
     assertThat(r.status()).isEqualTo(200);
@@ -108,8 +113,9 @@ class AdminEndpointTest {
   void anUnknownIdIsA404() {
     Response r = post("/api/ws/streams/nope/close", null);
     assertThat(r.status()).isEqualTo(404);
-    assertThat(body(r)).isEqualTo(
-        "no live stream 'nope'; the JSON view of the metrics endpoint lists the streams\n");
+    assertThat(body(r))
+        .isEqualTo(
+            "no live stream 'nope'; the JSON view of the metrics endpoint lists the streams\n");
     assertThat(post("/api/ws/streams/nope/reconnect", null).status()).isEqualTo(404);
   }
 
@@ -122,8 +128,13 @@ class AdminEndpointTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(Json.parseObject(r.body()))
         .isEqualTo(
-            Map.of("action", "close-idle", "for", "PT5M",
-                "closed", List.of(Map.of("manager", "admin-test", "stream", "quiet"))));
+            Map.of(
+                "action",
+                "close-idle",
+                "for",
+                "PT5M",
+                "closed",
+                List.of(Map.of("manager", "admin-test", "stream", "quiet"))));
     assertThat(fresh.state()).isEqualTo(StreamState.OPEN);
     r = post("/api/ws/streams/close-idle", "for=PT5M");
     assertThat(Json.parseObject(r.body())).containsEntry("closed", List.of());
@@ -134,8 +145,9 @@ class AdminEndpointTest {
     assertThat(post("/api/ws/streams/close-idle", null).status()).isEqualTo(400);
     Response bad = post("/api/ws/streams/close-idle", "for=5m");
     assertThat(bad.status()).isEqualTo(400);
-    assertThat(body(bad)).isEqualTo(
-        "parameter 'for' must be a positive ISO-8601 duration such as PT5M or PT30S, was '5m'\n");
+    assertThat(body(bad))
+        .isEqualTo(
+            "parameter 'for' must be a positive ISO-8601 duration such as PT5M or PT30S, was '5m'\n");
     assertThat(post("/api/ws/streams/close-idle", "for=PT0S").status()).isEqualTo(400);
     assertThat(post("/api/ws/streams/close-idle", "for=PT1M&for=PT2M").status()).isEqualTo(400);
     assertThat(post("/api/ws/streams/close-idle", "for=%zz").status()).isEqualTo(400);
@@ -156,8 +168,9 @@ class AdminEndpointTest {
     assertThatThrownBy(() -> AdminEndpoint.builder().manager(manager).build())
         .hasMessage("no admin token: call adminToken(...); the admin routes never run without one");
     assertThatThrownBy(() -> AdminEndpoint.builder().manager(manager).adminToken("has space"))
-        .hasMessage("adminToken must be visible ASCII characters without spaces; character 4 is not"
-            + " (the token is not shown)");
+        .hasMessage(
+            "adminToken must be visible ASCII characters without spaces; character 4 is not"
+                + " (the token is not shown)");
     assertThat(AdminEndpoint.handles("/api/ws/streams/a/close")).isTrue();
     assertThat(AdminEndpoint.handles("/api/ws/metrics")).isFalse();
   }

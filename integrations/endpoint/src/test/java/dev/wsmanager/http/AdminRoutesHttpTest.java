@@ -68,13 +68,18 @@ class AdminRoutesHttpTest {
     open("b");
     try (CapturedLog log = new CapturedLog()) {
       for (String route :
-          new String[] {"/api/ws/streams/a/reconnect", "/api/ws/streams/a/close",
-            "/api/ws/streams/close-idle?for=PT5M"}) {
+          new String[] {
+            "/api/ws/streams/a/reconnect",
+            "/api/ws/streams/a/close",
+            "/api/ws/streams/close-idle?for=PT5M"
+          }) {
         HttpResponse<byte[]> none = post(route);
         assertThat(none.statusCode()).as(route).isEqualTo(401);
-        assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"ws-manager\"");
+        assertThat(none.headers().firstValue("WWW-Authenticate"))
+            .contains("Bearer realm=\"ws-manager\"");
         assertThat(post(route, "Authorization", "Bearer scrape").statusCode())
-            .as("the metrics token opens no admin route").isEqualTo(401);
+            .as("the metrics token opens no admin route")
+            .isEqualTo(401);
       }
       assertThat(manager.stats().adminOperations()).isZero();
 
@@ -89,17 +94,19 @@ class AdminRoutesHttpTest {
       assertThat(close.statusCode()).isEqualTo(200);
       Await.until("b closed", () -> manager.stream("b").isEmpty());
 
-      HttpResponse<byte[]> idle = post("/api/ws/streams/close-idle?for=PT5M", "Authorization", ADMIN);
+      HttpResponse<byte[]> idle =
+          post("/api/ws/streams/close-idle?for=PT5M", "Authorization", ADMIN);
       assertThat(idle.statusCode()).isEqualTo(200);
-      assertThat(body(idle)).isEqualTo("{\"action\":\"close-idle\",\"for\":\"PT5M\",\"closed\":[]}\n");
+      assertThat(body(idle))
+          .isEqualTo("{\"action\":\"close-idle\",\"for\":\"PT5M\",\"closed\":[]}\n");
 
       HttpResponse<byte[]> unknown = post("/api/ws/streams/zz/reconnect", "Authorization", ADMIN);
       assertThat(unknown.statusCode()).isEqualTo(404);
       assertThat(body(unknown)).startsWith("no live stream 'zz'");
 
       HttpResponse<byte[]> get =
-          server.send("GET", "/api/ws/streams/a/close", BodyPublishers.noBody(), "Authorization",
-              ADMIN);
+          server.send(
+              "GET", "/api/ws/streams/a/close", BodyPublishers.noBody(), "Authorization", ADMIN);
       assertThat(get.statusCode()).isEqualTo(405);
       assertThat(body(get)).isEqualTo("method GET not allowed; use POST\n");
 
@@ -113,7 +120,8 @@ class AdminRoutesHttpTest {
     }
     assertThat(manager.stats().adminOperations()).isEqualTo(2);
     assertThat(server.get(null, "Authorization", "Bearer scrape").statusCode())
-        .as("the metrics endpoint still answers").isEqualTo(200);
+        .as("the metrics endpoint still answers")
+        .isEqualTo(200);
   }
 
   @Test

@@ -14,7 +14,9 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A {@link MetricsServer} on loopback serving an endpoint at {@code /api/ws/metrics}, and a client. */
+/**
+ * A {@link MetricsServer} on loopback serving an endpoint at {@code /api/ws/metrics}, and a client.
+ */
 final class EndpointServer implements AutoCloseable {
   static final String PATH = "/api/ws/metrics";
   private static final HttpClient CLIENT =
@@ -56,12 +58,10 @@ final class EndpointServer implements AutoCloseable {
   }
 
   /** A request that fails unless the whole response arrives within {@code timeout}. */
-  HttpResponse<byte[]> send(String method, String pathAndQuery, BodyPublisher body,
-      Duration timeout, String... headers) {
+  HttpResponse<byte[]> send(
+      String method, String pathAndQuery, BodyPublisher body, Duration timeout, String... headers) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(pathAndQuery))
-            .timeout(timeout)
-            .method(method, body);
+        HttpRequest.newBuilder(uri(pathAndQuery)).timeout(timeout).method(method, body);
     for (int i = 0; i < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }

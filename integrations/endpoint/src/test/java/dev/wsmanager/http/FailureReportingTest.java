@@ -40,7 +40,8 @@ class FailureReportingTest {
                     .maxDelay(Duration.ofMillis(50))
                     .build())
             .build();
-    http = new EndpointServer(MetricsEndpoint.builder().manager(manager).registry(registry).build());
+    http =
+        new EndpointServer(MetricsEndpoint.builder().manager(manager).registry(registry).build());
   }
 
   @AfterEach
@@ -63,14 +64,15 @@ class FailureReportingTest {
 
   @SuppressWarnings("unchecked")
   private Map<String, Object> failures() {
-    return (Map<String, Object>) ((Map<String, Object>) json().get("metrics"))
-        .get("connectionFailures");
+    return (Map<String, Object>)
+        ((Map<String, Object>) json().get("metrics")).get("connectionFailures");
   }
 
   @Test
   void aRejectedHandshakeFailsTheStream() {
     manager.open(StreamSpec.builder("rejected", peer.url("/reject?apikey=hunter22")).build());
-    Await.until("the stream gives up",
+    Await.until(
+        "the stream gives up",
         () -> manager.stream("rejected").orElseThrow().state() == StreamState.FAILED);
 
     assertThat(stream("rejected"))
@@ -78,12 +80,14 @@ class FailureReportingTest {
         .containsEntry("lastFailureReason", "handshake_rejected")
         .containsEntry("consecutiveFailures", 1L)
         .containsEntry("openedAt", null);
-    assertThat((String) stream("rejected").get("lastError")).contains("404")
+    assertThat((String) stream("rejected").get("lastError"))
+        .contains("404")
         .doesNotContain("hunter22");
     assertThat(failures()).containsEntry("handshake_rejected", 1L);
     assertThat(new String(http.get(null).body(), UTF_8))
-        .contains("ws_manager_connection_failures_total{manager=\"failures\","
-            + "reason=\"handshake_rejected\"} 1.0\n")
+        .contains(
+            "ws_manager_connection_failures_total{manager=\"failures\","
+                + "reason=\"handshake_rejected\"} 1.0\n")
         .contains("ws_manager_streams{manager=\"failures\",state=\"failed\"} 1.0\n");
   }
 
@@ -105,9 +109,11 @@ class FailureReportingTest {
   @Test
   void aServerCloseIsCountedAndReconnected() {
     manager.open(StreamSpec.builder("slammed", peer.url("/slam")).build());
-    Await.until("three server closes",
-        () -> manager.stats().connectionFailures().values().stream()
-            .mapToLong(Long::longValue).sum() >= 3);
+    Await.until(
+        "three server closes",
+        () ->
+            manager.stats().connectionFailures().values().stream().mapToLong(Long::longValue).sum()
+                >= 3);
 
     assertThat((Long) failures().get("closed_by_server")).isGreaterThanOrEqualTo(3L);
     assertThat(stream("slammed").get("lastFailureReason")).isEqualTo("closed_by_server");

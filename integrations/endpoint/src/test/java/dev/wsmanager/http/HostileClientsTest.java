@@ -73,9 +73,13 @@ class HostileClientsTest {
   }
 
   private EndpointServer serve() {
-    return serve(MetricsServer.builder(
-        MetricsEndpoint.builder().manager(manager).registry(registry).bearerToken("s3cret")
-            .build()));
+    return serve(
+        MetricsServer.builder(
+            MetricsEndpoint.builder()
+                .manager(manager)
+                .registry(registry)
+                .bearerToken("s3cret")
+                .build()));
   }
 
   private Socket connect() throws IOException {
@@ -114,24 +118,37 @@ class HostileClientsTest {
       // A request line that never ends.
       connect().getOutputStream().write("GET /api/ws/metr".getBytes(ISO_8859_1));
       // A POST announcing a body that never comes.
-      connect().getOutputStream().write(("POST /api/ws/metrics HTTP/1.1\r\nHost: x\r\n"
-          + "Content-Length: 1000000\r\n\r\n").getBytes(ISO_8859_1));
+      connect()
+          .getOutputStream()
+          .write(
+              ("POST /api/ws/metrics HTTP/1.1\r\nHost: x\r\n" + "Content-Length: 1000000\r\n\r\n")
+                  .getBytes(ISO_8859_1));
     }
     // Every slow connection reached the server before the scrapes start.
     Socket last = connect();
-    last.getOutputStream().write(
-        "HEAD /api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
+    last.getOutputStream()
+        .write("HEAD /api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
     assertThat(readResponse(last.getInputStream())).startsWith("HTTP/1.1 200 ");
 
     for (int i = 0; i < 20; i++) {
-      HttpResponse<byte[]> scrape = http.send("GET", EndpointServer.PATH,
-          java.net.http.HttpRequest.BodyPublishers.noBody(), Duration.ofSeconds(1),
-          "Authorization", "Bearer s3cret");
+      HttpResponse<byte[]> scrape =
+          http.send(
+              "GET",
+              EndpointServer.PATH,
+              java.net.http.HttpRequest.BodyPublishers.noBody(),
+              Duration.ofSeconds(1),
+              "Authorization",
+              "Bearer s3cret");
       assertThat(scrape.statusCode()).as("scrape %d", i).isEqualTo(200);
       assertThat(new String(scrape.body(), UTF_8))
           .contains("ws_manager_active_connections{manager=\"hostile\"} 0.0");
-      assertThat(http.send("HEAD", EndpointServer.PATH,
-          java.net.http.HttpRequest.BodyPublishers.noBody(), Duration.ofSeconds(1)).statusCode())
+      assertThat(
+              http.send(
+                      "HEAD",
+                      EndpointServer.PATH,
+                      java.net.http.HttpRequest.BodyPublishers.noBody(),
+                      Duration.ofSeconds(1))
+                  .statusCode())
           .isEqualTo(200);
     }
   }
@@ -142,8 +159,9 @@ class HostileClientsTest {
     Socket s = connect();
     OutputStream out = s.getOutputStream();
     InputStream in = s.getInputStream();
-    byte[] request = ("GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\n"
-        + "Authorization: Bearer s3cret\r\n\r\n").getBytes(ISO_8859_1);
+    byte[] request =
+        ("GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\n" + "Authorization: Bearer s3cret\r\n\r\n")
+            .getBytes(ISO_8859_1);
     // Warm up, then time many requests on the same connection. With headers and body in two
     // writes and TCP_NODELAY off, each waits for the client's delayed ACK (40 ms or more).
     for (int i = 0; i < 20; i++) {
@@ -157,7 +175,8 @@ class HostileClientsTest {
       assertThat(readResponse(in)).startsWith("HTTP/1.1 200 ").contains("ws_manager_");
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    assertThat(took).as("%d keep-alive requests on one connection", requests)
+    assertThat(took)
+        .as("%d keep-alive requests on one connection", requests)
         .isLessThan(Duration.ofSeconds(4));
   }
 
@@ -168,16 +187,53 @@ class HostileClientsTest {
     serve(MetricsServer.builder(endpoint));
     Random random = new Random(20261130L);
     String alphabet = ";,=q*/ \t\"\\%&[]{}()<>@:?#+-._~0123456789aejnopstvx\u00e9\u20ac";
-    List<String> seeds = List.of(";", ";;;;", "application/json,;;", ",", ";q=", "*/*;q=abc",
-        "text/plain;q=1e999", "application/json;q=-0", "q=0.5", ";;q=1,,", "/", "*", "a/b/c",
-        "application/openmetrics-text;escaping=", "application/openmetrics-text;escaping=;;",
-        "application/openmetrics-text; escaping=allow-utf-8", "text/plain;version=0.0.4;q=0.5;",
-        "\u0000", "\u00ff\u00fe", "application/json;" + "q=1;".repeat(500));
-    List<String> queries = List.of("format", "format=", "=", "&&&", "%", "%%", "%zz", "%e2%82",
-        "format=json&limit=", "format=json&limit=-1", "format=json&limit=99999999999",
-        "format=json&offset=abc", "format=json&streams=maybe", "name[]=", "name[]=%00",
-        "name%5B%5D=ws_manager_streams", "debug=text", "debug=openmetrics", "format=JSON&format=",
-        "a=b=c", "format=json&limit=1&offset=2147483647", "+", "format=%20json");
+    List<String> seeds =
+        List.of(
+            ";",
+            ";;;;",
+            "application/json,;;",
+            ",",
+            ";q=",
+            "*/*;q=abc",
+            "text/plain;q=1e999",
+            "application/json;q=-0",
+            "q=0.5",
+            ";;q=1,,",
+            "/",
+            "*",
+            "a/b/c",
+            "application/openmetrics-text;escaping=",
+            "application/openmetrics-text;escaping=;;",
+            "application/openmetrics-text; escaping=allow-utf-8",
+            "text/plain;version=0.0.4;q=0.5;",
+            "\u0000",
+            "\u00ff\u00fe",
+            "application/json;" + "q=1;".repeat(500));
+    List<String> queries =
+        List.of(
+            "format",
+            "format=",
+            "=",
+            "&&&",
+            "%",
+            "%%",
+            "%zz",
+            "%e2%82",
+            "format=json&limit=",
+            "format=json&limit=-1",
+            "format=json&limit=99999999999",
+            "format=json&offset=abc",
+            "format=json&streams=maybe",
+            "name[]=",
+            "name[]=%00",
+            "name%5B%5D=ws_manager_streams",
+            "debug=text",
+            "debug=openmetrics",
+            "format=JSON&format=",
+            "a=b=c",
+            "format=json&limit=1&offset=2147483647",
+            "+",
+            "format=%20json");
     List<String> acceptValues = new ArrayList<>(seeds);
     for (int i = 0; i < 1000; i++) {
       StringBuilder value = new StringBuilder();
@@ -190,50 +246,66 @@ class HostileClientsTest {
     try (CapturedLog log = new CapturedLog()) {
       for (String accept : acceptValues) {
         for (String query : List.of("", "format=json", "format=prometheus")) {
-          int status = endpoint.handle("GET", query, Map.of(
-              "Accept", List.of(accept), "Accept-Encoding", List.of(accept))::get).status();
+          int status =
+              endpoint
+                  .handle(
+                      "GET",
+                      query,
+                      Map.of("Accept", List.of(accept), "Accept-Encoding", List.of(accept))::get)
+                  .status();
           assertThat(status).as("Accept: %s ?%s", accept, query).isIn(200, 400);
         }
         assertThat(endpoint.handle("GET", accept, null, null).status())
-            .as("query %s", accept).isIn(200, 400, 414);
+            .as("query %s", accept)
+            .isIn(200, 400, 414);
       }
       for (String query : queries) {
         assertThat(endpoint.handle("GET", query, "application/json", null).status())
-            .as("query %s", query).isIn(200, 400);
+            .as("query %s", query)
+            .isIn(200, 400);
       }
       // The same over HTTP, written raw so that no client tidies the values up.
       for (String accept : acceptValues.subList(0, 200)) {
-        String response = http.raw("GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nAccept: "
-            + accept.replace("\r", "").replace("\n", "") + "\r\nConnection: close\r\n\r\n");
+        String response =
+            http.raw(
+                "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nAccept: "
+                    + accept.replace("\r", "").replace("\n", "")
+                    + "\r\nConnection: close\r\n\r\n");
         assertThat(response).as("Accept: %s", accept).matches("(?s)HTTP/1\\.1 (200|400|431) .*");
       }
       for (String query : queries) {
-        String response = http.raw("GET /api/ws/metrics?" + query
-            + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String response =
+            http.raw(
+                "GET /api/ws/metrics?"
+                    + query
+                    + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assertThat(response).as("query %s", query).matches("(?s)HTTP/1\\.1 (200|400) .*");
       }
-      assertThat(log.text()).doesNotContain("Exception").doesNotContain("\tat ")
+      assertThat(log.text())
+          .doesNotContain("Exception")
+          .doesNotContain("\tat ")
           .doesNotContain("ERROR");
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "NONSENSE\r\n\r\n",
-    "GET /api/ws/metrics HTTP/9.9\r\nHost: x\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\n\r\n",
-    "GET api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET /api/ws/metrics?a=%zz%% HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET /api/ws/%2e%2e/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nAccept: a\u0001b\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-    "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: bogus\r\n\r\n",
-    "GET http://[bad/api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-    "GET /api/ws/metrics\u0000 HTTP/1.1\r\nHost: x\r\n\r\n",
-    " GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-  })
+  @ValueSource(
+      strings = {
+        "NONSENSE\r\n\r\n",
+        "GET /api/ws/metrics HTTP/9.9\r\nHost: x\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\n\r\n",
+        "GET api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/ws/metrics?a=%zz%% HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/ws/%2e%2e/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nAccept: a\u0001b\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: bogus\r\n\r\n",
+        "GET http://[bad/api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/ws/metrics\u0000 HTTP/1.1\r\nHost: x\r\n\r\n",
+        " GET /api/ws/metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+      })
   void badRequestsGetOneLineOfTextNeverHtml(String request) throws IOException {
     serve();
     try (CapturedLog log = new CapturedLog()) {
@@ -242,8 +314,11 @@ class HostileClientsTest {
       String response = readResponse(s.getInputStream());
 
       assertThat(response).matches("(?s)HTTP/1\\.1 (4\\d\\d|505) .*");
-      assertThat(response.toLowerCase()).doesNotContain("<html").doesNotContain("exception")
-          .doesNotContain("java").doesNotContain("jetty");
+      assertThat(response.toLowerCase())
+          .doesNotContain("<html")
+          .doesNotContain("exception")
+          .doesNotContain("java")
+          .doesNotContain("jetty");
       String body = response.substring(response.indexOf("\r\n\r\n") + 4);
       assertThat(body).matches("[^\n]*\n").doesNotContain("s3cret");
       assertThat(log.text()).doesNotContain("\tat ");
@@ -255,36 +330,53 @@ class HostileClientsTest {
     serve();
     Socket s = connect();
     OutputStream out = s.getOutputStream();
-    CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-      try {
-        out.write(("GET /api/ws/metrics?pad=" + "a".repeat(1 << 20)
-            + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(ISO_8859_1));
-      } catch (IOException e) {
-        // the server may stop reading once it has answered
-      }
-    });
+    CompletableFuture<Void> writing =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                out.write(
+                    ("GET /api/ws/metrics?pad="
+                            + "a".repeat(1 << 20)
+                            + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(ISO_8859_1));
+              } catch (IOException e) {
+                // the server may stop reading once it has answered
+              }
+            });
     String response = readResponse(s.getInputStream());
     s.close();
     writing.join();
 
-    assertThat(response).startsWith("HTTP/1.1 414 ")
+    assertThat(response)
+        .startsWith("HTTP/1.1 414 ")
         .contains("Content-Type: text/plain; charset=utf-8")
-        .endsWith("\r\n\r\nrequest URI too long; the query string may have at most 2048"
-            + " characters\n");
+        .endsWith(
+            "\r\n\r\nrequest URI too long; the query string may have at most 2048"
+                + " characters\n");
   }
 
   @Test
   void theTokenIsComparedExactly() {
-    MetricsEndpoint endpoint = MetricsEndpoint.builder().manager(manager).registry(registry)
-        .bearerToken("s3cret").build();
+    MetricsEndpoint endpoint =
+        MetricsEndpoint.builder().manager(manager).registry(registry).bearerToken("s3cret").build();
 
     assertThat(endpoint.handle("GET", null, null, "Bearer s3cret").status()).isEqualTo(200);
     assertThat(endpoint.handle("GET", null, null, "bearer   s3cret").status()).isEqualTo(200);
-    for (String authorization : List.of("Bearer \u0001s3cret", "Bearer s3cret\u0000",
-        "Bearer s3cret\n", "Bearer \ts3cret", "Bearer s3cret\t", "Bearer s3cret ",
-        "Bearer s3cret\u007f", "Bearer\ts3cret", "Bearer s3cre", "Bearer s3crett")) {
+    for (String authorization :
+        List.of(
+            "Bearer \u0001s3cret",
+            "Bearer s3cret\u0000",
+            "Bearer s3cret\n",
+            "Bearer \ts3cret",
+            "Bearer s3cret\t",
+            "Bearer s3cret ",
+            "Bearer s3cret\u007f",
+            "Bearer\ts3cret",
+            "Bearer s3cre",
+            "Bearer s3crett")) {
       assertThat(endpoint.handle("GET", null, null, authorization).status())
-          .as("Authorization: %s", authorization.replace("\u0000", "\\0")).isEqualTo(401);
+          .as("Authorization: %s", authorization.replace("\u0000", "\\0"))
+          .isEqualTo(401);
     }
   }
 
@@ -292,33 +384,37 @@ class HostileClientsTest {
   void closeLetsRequestsInFlightFinishAndRefusesNewOnes() throws Exception {
     CountDownLatch collecting = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    registry.register((Collector) () -> {
-      collecting.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return GaugeSnapshot.builder().name("slow_collector").build();
-    });
-    serve(MetricsServer.builder(
-        MetricsEndpoint.builder().manager(manager).registry(registry).build())
-        .stopTimeout(Duration.ofSeconds(10)));
+    registry.register(
+        (Collector)
+            () -> {
+              collecting.countDown();
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return GaugeSnapshot.builder().name("slow_collector").build();
+            });
+    serve(
+        MetricsServer.builder(MetricsEndpoint.builder().manager(manager).registry(registry).build())
+            .stopTimeout(Duration.ofSeconds(10)));
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
       Future<HttpResponse<byte[]>> scrape = threads.submit(() -> http.get(null));
       Assertions.assertThat(collecting.await(10, TimeUnit.SECONDS)).isTrue();
       Future<?> closing = threads.submit(http::close);
-      Await.until("the server stops accepting", () -> {
-        try {
-          new Socket(InetAddress.getLoopbackAddress(), http.port()).close();
-          return false;
-        } catch (ConnectException e) {
-          return true;
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      Await.until(
+          "the server stops accepting",
+          () -> {
+            try {
+              new Socket(InetAddress.getLoopbackAddress(), http.port()).close();
+              return false;
+            } catch (ConnectException e) {
+              return true;
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
       assertThat(closing.isDone()).as("close() waits for the scrape in flight").isFalse();
 
       release.countDown();
@@ -336,18 +432,20 @@ class HostileClientsTest {
   void closeIsBoundedWhenARequestNeverFinishes() throws Exception {
     CountDownLatch collecting = new CountDownLatch(1);
     CountDownLatch never = new CountDownLatch(1);
-    registry.register((Collector) () -> {
-      collecting.countDown();
-      try {
-        never.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return GaugeSnapshot.builder().name("stuck_collector").build();
-    });
-    serve(MetricsServer.builder(
-        MetricsEndpoint.builder().manager(manager).registry(registry).build())
-        .stopTimeout(Duration.ofMillis(200)));
+    registry.register(
+        (Collector)
+            () -> {
+              collecting.countDown();
+              try {
+                never.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return GaugeSnapshot.builder().name("stuck_collector").build();
+            });
+    serve(
+        MetricsServer.builder(MetricsEndpoint.builder().manager(manager).registry(registry).build())
+            .stopTimeout(Duration.ofMillis(200)));
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
       threads.submit(() -> http.get(null));

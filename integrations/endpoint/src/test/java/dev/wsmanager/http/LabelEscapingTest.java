@@ -28,14 +28,14 @@ class LabelEscapingTest {
   @BeforeEach
   void openOddStreams() {
     peer = new WsPeer().greeting("{\"hello\":true}");
-    manager =
-        WsManager.builder().name("odd").registry(registry).perStreamMetrics(true).build();
+    manager = WsManager.builder().name("odd").registry(registry).perStreamMetrics(true).build();
     for (String id : ODD_IDS) {
       manager.open(StreamSpec.builder(id, peer.url("/odd")).build());
     }
-    Await.until("every odd stream is open",
-        () -> manager.stats().activeConnections() == ODD_IDS.size());
-    http = new EndpointServer(MetricsEndpoint.builder().manager(manager).registry(registry).build());
+    Await.until(
+        "every odd stream is open", () -> manager.stats().activeConnections() == ODD_IDS.size());
+    http =
+        new EndpointServer(MetricsEndpoint.builder().manager(manager).registry(registry).build());
   }
 
   @AfterEach
@@ -50,10 +50,14 @@ class LabelEscapingTest {
     String text = new String(http.get("format=prometheus").body(), UTF_8);
 
     assertThat(text)
-        .contains("ws_manager_connection_attempts_total{manager=\"odd\",stream=\"quo\\\"te\"} 1.0\n")
-        .contains("ws_manager_connection_attempts_total{manager=\"odd\",stream=\"back\\\\slash\"} 1.0\n")
-        .contains("ws_manager_connection_attempts_total{manager=\"odd\",stream=\"line\\nbreak\"} 1.0\n")
-        .contains("ws_manager_connection_attempts_total{manager=\"odd\",stream=\"ünïcødé-€-日本\"} 1.0\n");
+        .contains(
+            "ws_manager_connection_attempts_total{manager=\"odd\",stream=\"quo\\\"te\"} 1.0\n")
+        .contains(
+            "ws_manager_connection_attempts_total{manager=\"odd\",stream=\"back\\\\slash\"} 1.0\n")
+        .contains(
+            "ws_manager_connection_attempts_total{manager=\"odd\",stream=\"line\\nbreak\"} 1.0\n")
+        .contains(
+            "ws_manager_connection_attempts_total{manager=\"odd\",stream=\"ünïcødé-€-日本\"} 1.0\n");
   }
 
   @Test
@@ -63,8 +67,10 @@ class LabelEscapingTest {
 
     assertThat(text)
         .contains("ws_manager_messages_received_total{manager=\"odd\",stream=\"quo\\\"te\"} 1.0\n")
-        .contains("ws_manager_messages_received_total{manager=\"odd\",stream=\"line\\nbreak\"} 1.0\n")
-        .contains("ws_manager_messages_received_total{manager=\"odd\",stream=\"ünïcødé-€-日本\"} 1.0\n")
+        .contains(
+            "ws_manager_messages_received_total{manager=\"odd\",stream=\"line\\nbreak\"} 1.0\n")
+        .contains(
+            "ws_manager_messages_received_total{manager=\"odd\",stream=\"ünïcødé-€-日本\"} 1.0\n")
         .endsWith("# EOF\n");
   }
 

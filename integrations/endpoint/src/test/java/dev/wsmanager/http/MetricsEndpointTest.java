@@ -58,10 +58,10 @@ class MetricsEndpointTest {
         .hasMessage("bearerToken must not be empty");
     assertThatThrownBy(() -> endpoint().bearerToken("my secret"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("bearerToken must be visible ASCII characters without spaces; character 3 is"
-            + " not (the token is not shown)");
-    assertThatThrownBy(() -> endpoint().bearerToken("sécret"))
-        .hasMessageNotContaining("cret");
+        .hasMessage(
+            "bearerToken must be visible ASCII characters without spaces; character 3 is"
+                + " not (the token is not shown)");
+    assertThatThrownBy(() -> endpoint().bearerToken("sécret")).hasMessageNotContaining("cret");
     assertThatThrownBy(() -> endpoint().bearerToken(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("token");
@@ -110,10 +110,12 @@ class MetricsEndpointTest {
             Map.entry("Cache-Control", "no-store"),
             Map.entry("X-Content-Type-Options", "nosniff"));
     assertThat(response.header("CONTENT-TYPE")).hasValue("text/plain; charset=utf-8");
-    assertThat(response).hasToString(
-        "Response{status=400, headers={Content-Type=text/plain; charset=utf-8,"
-            + " Cache-Control=no-store, X-Content-Type-Options=nosniff}, bodyLength="
-            + body.length + "}");
+    assertThat(response)
+        .hasToString(
+            "Response{status=400, headers={Content-Type=text/plain; charset=utf-8,"
+                + " Cache-Control=no-store, X-Content-Type-Options=nosniff}, bodyLength="
+                + body.length
+                + "}");
   }
 
   @Test

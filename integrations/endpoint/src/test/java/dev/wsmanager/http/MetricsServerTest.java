@@ -39,7 +39,8 @@ class MetricsServerTest {
     manager = WsManager.builder().name("endpoint-test").registry(registry).build();
     manager.open(StreamSpec.builder("alpha", peer.url("/feed?token=s3cret-value")).build());
     manager.open(StreamSpec.builder("beta", peer.url("/feed")).build());
-    Await.until("both streams are open and greeted",
+    Await.until(
+        "both streams are open and greeted",
         () -> manager.stats().activeConnections() == 2 && manager.stats().messagesReceived() == 2);
   }
 
@@ -112,8 +113,13 @@ class MetricsServerTest {
     EndpointServer server = serve();
 
     assertThat(contentType(server.get(null, "Accept", "*/*"))).isEqualTo(TEXT_004);
-    assertThat(contentType(server.get(null, "Accept", "text/html,application/xhtml+xml,"
-        + "application/xml;q=0.9,*/*;q=0.8"))).isEqualTo(TEXT_004);
+    assertThat(
+            contentType(
+                server.get(
+                    null,
+                    "Accept",
+                    "text/html,application/xhtml+xml," + "application/xml;q=0.9,*/*;q=0.8")))
+        .isEqualTo(TEXT_004);
     assertThat(contentType(server.get(null, "Accept", "application/openmetrics-text")))
         .isEqualTo(OPENMETRICS);
     assertThat(contentType(server.get(null, "Accept", "application/json")))
@@ -162,10 +168,27 @@ class MetricsServerTest {
             Map.of("connecting", 0L, "open", 2L, "backing_off", 0L, "closing", 0L, "failed", 0L))
         .containsEntry(
             "connectionFailures",
-            Map.of("handshake_rejected", 0L, "connect_error", 0L, "connect_timeout", 0L,
-                "ping_timeout", 0L, "idle_timeout", 0L, "heartbeat_timeout", 0L,
-                "closed_by_server", 0L, "connection_lost", 0L, "tls_error", 0L,
-                "listener_stalled", 0L));
+            Map.of(
+                "handshake_rejected",
+                0L,
+                "connect_error",
+                0L,
+                "connect_timeout",
+                0L,
+                "ping_timeout",
+                0L,
+                "idle_timeout",
+                0L,
+                "heartbeat_timeout",
+                0L,
+                "closed_by_server",
+                0L,
+                "connection_lost",
+                0L,
+                "tls_error",
+                0L,
+                "listener_stalled",
+                0L));
 
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> streams = (List<Map<String, Object>>) json.get("streams");
@@ -208,7 +231,8 @@ class MetricsServerTest {
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(contentType(response)).isEqualTo("text/plain; charset=utf-8");
-    assertThat(body(response)).isEqualTo("unknown format 'xml'; allowed values: prometheus, json\n");
+    assertThat(body(response))
+        .isEqualTo("unknown format 'xml'; allowed values: prometheus, json\n");
   }
 
   @Test
@@ -220,7 +244,8 @@ class MetricsServerTest {
     assertThat(body(server.get("format=a%0Ab")))
         .isEqualTo("unknown format 'a?b'; allowed values: prometheus, json\n");
     assertThat(body(server.get("format=" + "x".repeat(100))))
-        .isEqualTo("unknown format '" + "x".repeat(64) + "...'; allowed values: prometheus, json\n");
+        .isEqualTo(
+            "unknown format '" + "x".repeat(64) + "...'; allowed values: prometheus, json\n");
   }
 
   @Test
@@ -231,8 +256,9 @@ class MetricsServerTest {
     assertThat(twice.statusCode()).isEqualTo(400);
     assertThat(body(twice)).isEqualTo("format must be given at most once\n");
 
-    String badEncoding = server.raw(
-        "GET /api/ws/metrics?format=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    String badEncoding =
+        server.raw(
+            "GET /api/ws/metrics?format=%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     assertThat(badEncoding).startsWith("HTTP/1.1 400 ");
   }
 
@@ -285,8 +311,11 @@ class MetricsServerTest {
   @Test
   void healthPolicyDecidesHeadAndJsonStatus() {
     EndpointServer server =
-        serve(MetricsEndpoint.builder().manager(manager).registry(registry)
-            .healthPolicy(m -> m.stats().activeConnections() >= 3));
+        serve(
+            MetricsEndpoint.builder()
+                .manager(manager)
+                .registry(registry)
+                .healthPolicy(m -> m.stats().activeConnections() >= 3));
 
     assertThat(server.head().statusCode()).isEqualTo(503);
     assertThat(Json.parseObject(server.get("format=json").body()))
@@ -296,10 +325,14 @@ class MetricsServerTest {
   @Test
   void aThrowingHealthPolicyReportsUnavailable() {
     EndpointServer server =
-        serve(MetricsEndpoint.builder().manager(manager).registry(registry)
-            .healthPolicy(m -> {
-              throw new IllegalStateException("boom");
-            }));
+        serve(
+            MetricsEndpoint.builder()
+                .manager(manager)
+                .registry(registry)
+                .healthPolicy(
+                    m -> {
+                      throw new IllegalStateException("boom");
+                    }));
 
     HttpResponse<byte[]> response = server.head();
 
@@ -318,8 +351,13 @@ class MetricsServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/api/ws/metrics/foo", "/api/ws/metrics/", "/api/ws/metricsx",
-      "/api/ws/metrics/foo?format=json"})
+  @ValueSource(
+      strings = {
+        "/api/ws/metrics/foo",
+        "/api/ws/metrics/",
+        "/api/ws/metricsx",
+        "/api/ws/metrics/foo?format=json"
+      })
   void otherPathsAre404s(String path) {
     HttpResponse<byte[]> response = serve().send("GET", path, BodyPublishers.noBody());
 
@@ -330,12 +368,20 @@ class MetricsServerTest {
   @Test
   void bearerTokenProtectsGetButNotHead() {
     EndpointServer server =
-        serve(MetricsEndpoint.builder().manager(manager).registry(registry)
-            .bearerToken("t0ken-with.chars~+/="));
+        serve(
+            MetricsEndpoint.builder()
+                .manager(manager)
+                .registry(registry)
+                .bearerToken("t0ken-with.chars~+/="));
 
-    for (String[] headers : new String[][] {
-        {}, {"Authorization", "Bearer wrong"}, {"Authorization", "Bearer t0ken-with.chars~+/"},
-        {"Authorization", "Basic dXNlcjpwYXNz"}, {"Authorization", "Bearer"}}) {
+    for (String[] headers :
+        new String[][] {
+          {},
+          {"Authorization", "Bearer wrong"},
+          {"Authorization", "Bearer t0ken-with.chars~+/"},
+          {"Authorization", "Basic dXNlcjpwYXNz"},
+          {"Authorization", "Bearer"}
+        }) {
       HttpResponse<byte[]> denied = server.get("format=json", headers);
       assertThat(denied.statusCode()).as("GET with %s", (Object) headers).isEqualTo(401);
       assertThat(denied.headers().firstValue("WWW-Authenticate"))
@@ -363,8 +409,12 @@ class MetricsServerTest {
   @Test
   void headCanRequireTheTokenToo() {
     EndpointServer server =
-        serve(MetricsEndpoint.builder().manager(manager).registry(registry)
-            .bearerToken("secret").headRequiresToken(true));
+        serve(
+            MetricsEndpoint.builder()
+                .manager(manager)
+                .registry(registry)
+                .bearerToken("secret")
+                .headRequiresToken(true));
 
     HttpResponse<byte[]> denied = server.head();
     assertThat(denied.statusCode()).isEqualTo(401);
@@ -389,9 +439,10 @@ class MetricsServerTest {
   @Test
   void aFailingCollectorIsA500WithoutDetails() {
     registry.register(
-        (Collector) () -> {
-          throw new IllegalStateException("collector exploded at com.example.Secret");
-        });
+        (Collector)
+            () -> {
+              throw new IllegalStateException("collector exploded at com.example.Secret");
+            });
     HttpResponse<byte[]> response = serve().get(null);
 
     assertThat(response.statusCode()).isEqualTo(500);
@@ -404,19 +455,21 @@ class MetricsServerTest {
     WsManager second = WsManager.builder().name("second").registry(registry).build();
     try {
       second.open(StreamSpec.builder("gamma", peer.url("/other")).build());
-      Await.until("the second manager's stream is open",
-          () -> second.stats().activeConnections() == 1);
+      Await.until(
+          "the second manager's stream is open", () -> second.stats().activeConnections() == 1);
       EndpointServer server =
           serve(MetricsEndpoint.builder().manager(manager).manager(second).registry(registry));
 
       Map<String, Object> json = Json.parseObject(server.get("format=json").body());
       @SuppressWarnings("unchecked")
       Map<String, Object> metrics = (Map<String, Object>) json.get("metrics");
-      assertThat(metrics).containsEntry("activeConnections", 3L)
+      assertThat(metrics)
+          .containsEntry("activeConnections", 3L)
           .containsEntry("streamCreations", 3L);
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> streams = (List<Map<String, Object>>) json.get("streams");
-      assertThat(streams).extracting(s -> s.get("manager") + "/" + s.get("id"))
+      assertThat(streams)
+          .extracting(s -> s.get("manager") + "/" + s.get("id"))
           .containsExactly("endpoint-test/alpha", "endpoint-test/beta", "second/gamma");
       assertThat(body(server.get(null)))
           .contains("ws_manager_active_connections{manager=\"second\"} 1.0\n");

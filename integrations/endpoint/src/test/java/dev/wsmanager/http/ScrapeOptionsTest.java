@@ -21,20 +21,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The JSON view's paging at a few hundred streams, and the text formats' {@code name[]} filter and
- * gzip. The streams wait for admission (one attempt per 1,000 s), so they are live without
- * sockets.
+ * gzip. The streams wait for admission (one attempt per 1,000 s), so they are live without sockets.
  */
 class ScrapeOptionsTest {
   private static final int STREAMS = 250;
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final WsManager manager = WsManager.builder()
-      .name("many")
-      .registry(registry)
-      .maxConnectsPerSecond(0.001, 1)
-      .reconnectPolicy(ReconnectPolicy.builder().initialDelay(Duration.ofHours(1))
-          .maxDelay(Duration.ofHours(1)).build())
-      .build();
+  private final WsManager manager =
+      WsManager.builder()
+          .name("many")
+          .registry(registry)
+          .maxConnectsPerSecond(0.001, 1)
+          .reconnectPolicy(
+              ReconnectPolicy.builder()
+                  .initialDelay(Duration.ofHours(1))
+                  .maxDelay(Duration.ofHours(1))
+                  .build())
+          .build();
   private final MetricsEndpoint endpoint;
   private EndpointServer http;
 
@@ -61,8 +64,8 @@ class ScrapeOptionsTest {
 
   @SuppressWarnings("unchecked")
   private static List<Object> ids(Map<String, Object> json) {
-    return ((List<Map<String, Object>>) json.get("streams")).stream()
-        .map(s -> s.get("id")).toList();
+    return ((List<Map<String, Object>>) json.get("streams"))
+        .stream().map(s -> s.get("id")).toList();
   }
 
   @SuppressWarnings("unchecked")
@@ -95,8 +98,7 @@ class ScrapeOptionsTest {
 
     Map<String, Object> beyond = json("format=json&offset=5000");
     assertThat(ids(beyond)).isEmpty();
-    assertThat(page(beyond)).containsEntry("total", 250L)
-        .containsEntry("next", null);
+    assertThat(page(beyond)).containsEntry("total", 250L).containsEntry("next", null);
   }
 
   @Test
@@ -107,17 +109,18 @@ class ScrapeOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-    "limit=0 | limit must be a whole number from 1 to 1000; got '0'",
-    "limit=1001 | limit must be a whole number from 1 to 1000; got '1001'",
-    "limit=ten | limit must be a whole number from 1 to 1000; got 'ten'",
-    "offset=-1 | offset must be a whole number from 0 to 2147483647; got '-1'",
-    "streams=maybe | streams must be true or false; got 'maybe'",
-    "limit=1&limit=2 | limit must be given at most once",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "limit=0 | limit must be a whole number from 1 to 1000; got '0'",
+        "limit=1001 | limit must be a whole number from 1 to 1000; got '1001'",
+        "limit=ten | limit must be a whole number from 1 to 1000; got 'ten'",
+        "offset=-1 | offset must be a whole number from 0 to 2147483647; got '-1'",
+        "streams=maybe | streams must be true or false; got 'maybe'",
+        "limit=1&limit=2 | limit must be given at most once",
+      })
   void badPagingParametersAre400sNamingTheFix(String query, String message) {
-    MetricsEndpoint.Response response =
-        endpoint.handle("GET", "format=json&" + query, null, null);
+    MetricsEndpoint.Response response = endpoint.handle("GET", "format=json&" + query, null, null);
 
     assertThat(response.status()).isEqualTo(400);
     assertThat(new String(response.body(), UTF_8)).isEqualTo(message + "\n");
@@ -127,10 +130,13 @@ class ScrapeOptionsTest {
   void nameFiltersSelectMetricFamilies() {
     http = new EndpointServer(endpoint);
 
-    String text = new String(
-        http.get("name[]=ws_manager_streams&name%5B%5D=ws_manager_stream_creations").body(), UTF_8);
+    String text =
+        new String(
+            http.get("name[]=ws_manager_streams&name%5B%5D=ws_manager_stream_creations").body(),
+            UTF_8);
 
-    assertThat(text).contains("ws_manager_streams{manager=\"many\",state=\"connecting\"}")
+    assertThat(text)
+        .contains("ws_manager_streams{manager=\"many\",state=\"connecting\"}")
         .contains("ws_manager_stream_creations_total{manager=\"many\"} 250.0")
         .doesNotContain("ws_manager_active_connections");
   }
@@ -156,14 +162,20 @@ class ScrapeOptionsTest {
 
   @Test
   void theHeadersEntryPointReadsBodyAndAuthorizationHeaders() {
-    assertThat(endpoint.handle("GET", null,
-        Map.of("Content-Length", List.of("5"))::get).status()).isEqualTo(413);
-    assertThat(endpoint.handle("HEAD", null,
-        Map.of("Transfer-Encoding", List.of("chunked"))::get).bodyLength()).isZero();
-    assertThat(endpoint.handle("GET", null,
-        Map.of("Authorization", List.of("Bearer a", "Bearer b"))::get).status()).isEqualTo(400);
-    assertThat(endpoint.handle("GET", null,
-        Map.of("Content-Length", List.of("0"))::get).status()).isEqualTo(200);
+    assertThat(endpoint.handle("GET", null, Map.of("Content-Length", List.of("5"))::get).status())
+        .isEqualTo(413);
+    assertThat(
+            endpoint
+                .handle("HEAD", null, Map.of("Transfer-Encoding", List.of("chunked"))::get)
+                .bodyLength())
+        .isZero();
+    assertThat(
+            endpoint
+                .handle("GET", null, Map.of("Authorization", List.of("Bearer a", "Bearer b"))::get)
+                .status())
+        .isEqualTo(400);
+    assertThat(endpoint.handle("GET", null, Map.of("Content-Length", List.of("0"))::get).status())
+        .isEqualTo(200);
     assertThat(endpoint.handle("GET", null, name -> null).status()).isEqualTo(200);
   }
 }

@@ -44,12 +44,12 @@ import java.util.function.LongSupplier;
  * <p>Every series the manager exports natively becomes one meter: counters become function
  * counters, gauges gauges, and each histogram (connect duration, heartbeat round trip, message
  * delay) a {@link Timer} with the same bucket bounds (service level objectives), fed with every
- * recorded value. Meter names are the native
- * names in Micrometer's dotted form ({@code ws_manager_retry_count_total} becomes {@code
- * ws.manager.retry.count}), tags are the native labels, so that through Micrometer's Prometheus
- * naming a {@code PrometheusMeterRegistry} exports exactly the native series and label names and
- * the project's alert rules and dashboard work unchanged. The only additions are Micrometer's own
- * {@code _max} gauges, one per timer (such as {@code ws_manager_connect_duration_seconds_max}).
+ * recorded value. Meter names are the native names in Micrometer's dotted form ({@code
+ * ws_manager_retry_count_total} becomes {@code ws.manager.retry.count}), tags are the native
+ * labels, so that through Micrometer's Prometheus naming a {@code PrometheusMeterRegistry} exports
+ * exactly the native series and label names and the project's alert rules and dashboard work
+ * unchanged. The only additions are Micrometer's own {@code _max} gauges, one per timer (such as
+ * {@code ws_manager_connect_duration_seconds_max}).
  *
  * <p>Values are read from the manager's live state when the registry reads them (at most once per
  * {@value #REFRESH_MILLIS} ms); series with new label values, such as a new stream's when
@@ -107,8 +107,8 @@ public final class WsManagerMetrics implements MeterBinder, AutoCloseable {
   /**
    * Registers a meter for each of the manager's current series and starts feeding its timers.
    *
-   * @param registry the registry; one binder binds to one registry (use one binder per registry,
-   *     or a {@code CompositeMeterRegistry})
+   * @param registry the registry; one binder binds to one registry (use one binder per registry, or
+   *     a {@code CompositeMeterRegistry})
    * @throws IllegalStateException if this binder is already bound to another registry or closed
    */
   @Override

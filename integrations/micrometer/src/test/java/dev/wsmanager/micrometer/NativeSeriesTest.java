@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * For the same activity, a Micrometer {@link PrometheusMeterRegistry} scrape has exactly the series
- * names, label names and values of the native export. Generic: a series the native export gains
- * and the binder lacks fails here.
+ * names, label names and values of the native export. Generic: a series the native export gains and
+ * the binder lacks fails here.
  */
 class NativeSeriesTest {
   /** Micrometer adds a {@code _max} gauge to every timer; nothing else may differ. */

@@ -9,11 +9,14 @@ import java.util.regex.Pattern;
 
 /** The samples of a Prometheus text-format (0.0.4) scrape. */
 final class Scrape {
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern SAMPLE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   /** Sample (name and labels, sorted) to value. */
   final Map<String, Double> samples = new TreeMap<>();
+
   /** Series name and its label names, sorted: {@code name{a,b}}. */
   final Set<String> shapes = new TreeSet<>();
 

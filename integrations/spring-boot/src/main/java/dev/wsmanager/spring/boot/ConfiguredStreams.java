@@ -11,8 +11,8 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 
 /**
  * Turns {@code ws-manager.*} properties into the library's objects. The library's builders check
- * every value; their message, which names the field, is rethrown naming the property, so that a
- * bad value fails startup with Spring Boot's "Invalid value ... for configuration property" report.
+ * every value; their message, which names the field, is rethrown naming the property, so that a bad
+ * value fails startup with Spring Boot's "Invalid value ... for configuration property" report.
  */
 final class ConfiguredStreams {
   private static final String PREFIX = "ws-manager.";
@@ -26,6 +26,7 @@ final class ConfiguredStreams {
           "header", "headers",
           "url", "url",
           "stream id", "id");
+
   private static final List<String> SPEC_ORDER =
       List.of("connectTimeout", "pingInterval", "idleTimeout", "header", "url", "stream id");
   private static final List<String> POLICY_FIELDS =
@@ -108,7 +109,9 @@ final class ConfiguredStreams {
         String field =
             SPEC_ORDER.stream().filter(f -> e.getMessage().contains(f)).findFirst().orElse(null);
         String property =
-            field == null ? prefix.substring(0, prefix.length() - 1) : prefix + SPEC_FIELDS.get(field);
+            field == null
+                ? prefix.substring(0, prefix.length() - 1)
+                : prefix + SPEC_FIELDS.get(field);
         throw new InvalidConfigurationPropertyValueException(
             property, valueOf(s, field), e.getMessage());
       }

@@ -21,9 +21,9 @@ import org.springframework.core.env.Environment;
 /**
  * Spring Boot auto-configuration for ws-manager (Boot 3.5 and 4.0): a {@link WsManager} bean from
  * the {@code ws-manager.*} properties, its streams opened at startup and closed before the web
- * server stops, its metrics on Boot's {@code PrometheusRegistry} or bound to Micrometer, the
- * {@code wsManager} health indicator, the {@code wsmanager} Actuator endpoint and, on request, the
- * {@code /api/ws/metrics} endpoint.
+ * server stops, its metrics on Boot's {@code PrometheusRegistry} or bound to Micrometer, the {@code
+ * wsManager} health indicator, the {@code wsmanager} Actuator endpoint and, on request, the {@code
+ * /api/ws/metrics} endpoint.
  */
 @AutoConfiguration(
     afterName = {
@@ -36,9 +36,9 @@ import org.springframework.core.env.Environment;
 public class WsManagerAutoConfiguration {
   /**
    * The manager. Its series go to Boot's {@code PrometheusRegistry} when there is one (so {@code
-   * /actuator/prometheus} shows them with their native names), with Micrometer's common tags ({@code
-   * management.metrics.tags.*}) as constant labels; otherwise to a registry of its own, which the
-   * metrics endpoint serves and the Micrometer binder reads.
+   * /actuator/prometheus} shows them with their native names), with Micrometer's common tags
+   * ({@code management.metrics.tags.*}) as constant labels; otherwise to a registry of its own,
+   * which the metrics endpoint serves and the Micrometer binder reads.
    *
    * @param props the properties
    * @param bootRegistry Boot's Prometheus registry, if any

@@ -9,9 +9,9 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
- * Binds the manager to Micrometer, unless the manager already registers its series on Spring
- * Boot's {@link PrometheusRegistry} (then {@code /actuator/prometheus} has them natively, and
- * binding them too would export them twice).
+ * Binds the manager to Micrometer, unless the manager already registers its series on Spring Boot's
+ * {@link PrometheusRegistry} (then {@code /actuator/prometheus} has them natively, and binding them
+ * too would export them twice).
  */
 class WsManagerMeterBinder implements MeterBinder, DisposableBean {
   private final WsManager manager;

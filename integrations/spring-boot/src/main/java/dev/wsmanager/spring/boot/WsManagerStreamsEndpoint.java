@@ -11,8 +11,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
- * The Actuator endpoint {@code wsmanager} ({@code /actuator/wsmanager} once exposed): the
- * manager's streams, with the fields of the JSON view's {@code streams[]}.
+ * The Actuator endpoint {@code wsmanager} ({@code /actuator/wsmanager} once exposed): the manager's
+ * streams, with the fields of the JSON view's {@code streams[]}.
  */
 @Endpoint(id = "wsmanager")
 public class WsManagerStreamsEndpoint {
@@ -39,7 +39,9 @@ public class WsManagerStreamsEndpoint {
       m.put("attempts", s.attempts());
       m.put("retries", s.retries());
       m.put("consecutiveFailures", s.consecutiveFailures());
-      m.put("lastFailureReason", s.lastFailureReason() == null ? null : s.lastFailureReason().label());
+      m.put(
+          "lastFailureReason",
+          s.lastFailureReason() == null ? null : s.lastFailureReason().label());
       m.put("lastError", s.lastError());
       m.put("openedAt", text(s.openedAt()));
       m.put("lastMessageAt", text(s.lastMessageAt()));
