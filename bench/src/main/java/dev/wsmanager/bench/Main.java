@@ -97,13 +97,19 @@ public final class Main {
             + command
             + "`; `bench/run.sh --quick` is a shorter smoke run.\n\n");
     md.append("## Summary\n\n");
-    md.append("| scenario | goal | measured: median (min–max) | pass/miss | command |\n");
-    md.append("|---|---|---|---|---|\n");
+    md.append(
+        "| scenario | goal | raw OkHttp | manager | ratio, median (min–max) | pass/miss | command"
+            + " |\n");
+    md.append("|---|---|---|---|---|---|---|\n");
     for (Report.Row r : report.rows) {
       md.append("| ")
           .append(r.scenario())
           .append(" | ")
           .append(r.goal())
+          .append(" | ")
+          .append(r.raw())
+          .append(" | ")
+          .append(r.manager())
           .append(" | ")
           .append(r.measured())
           .append(" | ")
