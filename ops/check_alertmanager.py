@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks ops/alertmanager.yml: `amtool check-config`, then one `amtool config routes test`
-per routing case of ops/alertmanager-tests.yml, then its inhibition cases against a real
+per routing case of ops/routing-tests.yml, then its inhibition cases against a real
 Alertmanager on loopback. Fails when a case routes elsewhere, when an alert is (not) muted
 as its case says, or when an alert of ws-manager-rules.yml has no routing case.
 
@@ -26,7 +26,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "ops", "alertmanager.yml")
-CASES = os.path.join(ROOT, "ops", "alertmanager-tests.yml")
+CASES = os.path.join(ROOT, "ops", "routing-tests.yml")
 
 
 def main():
@@ -74,7 +74,7 @@ def main():
             failures.append("%s: expected receivers %s, amtool said: %s" % (shown, receivers, got))
 
     for name in sorted(set(alerts) - covered):
-        failures.append("%s has no routing case in ops/alertmanager-tests.yml" % name)
+        failures.append("%s has no routing case in ops/routing-tests.yml" % name)
     with open(CASES, encoding="utf-8") as f:
         inhibitions = yaml.safe_load(f).get("inhibitions", [])
     failures += check_inhibitions(inhibitions, alerts)
