@@ -136,6 +136,7 @@ class CallbackThreadsTest {
   void anInterruptibleCallbackStillRunningAtCloseIsInterruptedAndLeavesNoThread() throws Exception {
     WsManager m = manager("sleepy", Duration.ofMillis(200));
     CountDownLatch sleeping = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
     ManagedStream s =
         m.open(
             StreamSpec.builder("s", peer.url())
@@ -145,8 +146,10 @@ class CallbackThreadsTest {
                       public void onOpen(ManagedStream stream) {
                         sleeping.countDown();
                         try {
-                          Thread.sleep(10_000);
+                          // Blocks until close() interrupts it; nothing else releases it.
+                          new CountDownLatch(1).await(10, TimeUnit.SECONDS);
                         } catch (InterruptedException e) {
+                          interrupted.countDown();
                           Thread.currentThread().interrupt();
                         }
                       }
@@ -158,6 +161,7 @@ class CallbackThreadsTest {
     m.close();
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(tookMillis).isLessThan(200 + 1_200);
+    assertThat(interrupted.getCount()).as("the blocked callback was interrupted").isZero();
     assertThat(ManagerScaleAndShutdownTest.threadsNamed("ws-manager-sleepy-"))
         .as("threads right after close()")
         .isEmpty();
