@@ -116,7 +116,7 @@ class HeartbeatTest {
 
     time.advance(Duration.ofSeconds(1));
     Await.until("reopened", () -> stream.state() == StreamState.OPEN);
-    assertThat(peer.upgrades.get()).isEqualTo(2);
+    peer.awaitUpgrades(2);
     time.advance(Duration.ofSeconds(10));
     assertThat(peer.received.poll(5, TimeUnit.SECONDS))
         .as("heartbeats on the new connection")

@@ -121,7 +121,7 @@ class StreamLifecycleTest {
     assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub#2");
     assertThat(hookCalls).hasValue(2);
     assertThat(manager.stats().connectionAttempts()).isEqualTo(2);
-    assertThat(peer.upgrades).hasValue(2);
+    peer.awaitUpgrades(2);
     assertInvariants();
   }
 

@@ -133,7 +133,7 @@ class FaultMatrixTest {
     assertThat(stats.connectionAttempts()).isEqualTo(3);
     assertThat(s.snapshot().lastError()).isNull();
     assertHookRanOncePerOpen(3);
-    assertThat(peer.upgrades).hasValue(3);
+    peer.awaitUpgrades(3);
   }
 
   @Test

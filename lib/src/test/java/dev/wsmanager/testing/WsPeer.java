@@ -173,6 +173,17 @@ public final class WsPeer implements Closeable {
     return open.get(index);
   }
 
+  /**
+   * Waits until the server has seen {@code count} upgrades, then checks there were no more. The
+   * server learns of an upgrade after the client does, so a test that saw the client open must wait.
+   */
+  public void awaitUpgrades(int count) {
+    Await.until(count + " upgrades", () -> upgrades.get() >= count);
+    if (upgrades.get() != count) {
+      throw new AssertionError("expected " + count + " upgrades, the server saw " + upgrades.get());
+    }
+  }
+
   @Override
   public void close() {
     server.close();
