@@ -3,6 +3,8 @@ package dev.wsmanager.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,8 +19,9 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Real starts of the example: a bad property value stops startup with the library's message and
- * the property's name; the wsManager health follows the FAILED-streams policy.
+ * Real starts of the example: its stream to its own demo feed opens on the first attempt; a bad
+ * property value stops startup with the library's message and the property's name; the wsManager
+ * health follows the FAILED-streams policy.
  */
 class ExampleStartupTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -80,6 +83,37 @@ class ExampleStartupTest {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
     return status;
+  }
+
+  /**
+   * As the example runs from the README: the stream goes to the demo feed this application serves
+   * itself, so it must not connect before the application's web server and WebSocket handlers are
+   * up. One attempt, no retry.
+   */
+  @Test
+  void theStreamToTheOwnDemoFeedOpensOnTheFirstAttempt() throws Exception {
+    // The feed URL is built from server.port, so the port must be known before startup: take a
+    // free one from the system.
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    try (ConfigurableApplicationContext app =
+        SpringApplication.run(ExampleApplication.class, "--server.port=" + port)) {
+      dev.wsmanager.WsManager manager = app.getBean(dev.wsmanager.WsManager.class);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (manager.stats().streamsByState().get(dev.wsmanager.StreamState.OPEN) != 1L) {
+        assertThat(System.nanoTime() - deadline).as("stream OPEN in time").isNegative();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      HttpRequest scrape =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+              .build();
+      String metrics = HTTP.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics)
+          .contains("ws_manager_connection_attempts_total{manager=\"example\"} 1.0")
+          .contains("ws_manager_retry_count_total{manager=\"example\"} 0.0");
+    }
   }
 
   @Test
