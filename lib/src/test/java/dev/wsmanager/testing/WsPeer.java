@@ -175,7 +175,8 @@ public final class WsPeer implements Closeable {
 
   /**
    * Waits until the server has seen {@code count} upgrades, then checks there were no more. The
-   * server learns of an upgrade after the client does, so a test that saw the client open must wait.
+   * server learns of an upgrade after the client does, so a test that saw the client open must
+   * wait.
    */
   public void awaitUpgrades(int count) {
     Await.until(count + " upgrades", () -> upgrades.get() >= count);
