@@ -10,7 +10,6 @@ import dev.wsmanager.testing.RecordingListener;
 import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +53,7 @@ class AdminOperationsTest {
     ManagedStream s = open("a");
     assertThat(manager.reconnect("a")).isTrue();
     Await.until("reopened", () -> peer.upgrades.get() == 2 && s.state() == StreamState.OPEN);
-    assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS))
+    assertThat(peer.awaitCloseCode())
         .as("the old one closed cleanly")
         .isEqualTo(1000);
     Await.until("old socket gone", () -> peer.open.size() == 1);

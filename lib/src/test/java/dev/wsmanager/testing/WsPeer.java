@@ -175,13 +175,24 @@ public final class WsPeer implements Closeable {
 
   /**
    * Waits until the server has seen {@code count} upgrades, then checks there were no more. The
-   * server learns of an upgrade after the client does, so a test that saw the client open must wait.
+   * server learns of an upgrade after the client does, so a test that saw the client open must
+   * wait.
    */
   public void awaitUpgrades(int count) {
     Await.until(count + " upgrades", () -> upgrades.get() >= count);
     if (upgrades.get() != count) {
       throw new AssertionError("expected " + count + " upgrades, the server saw " + upgrades.get());
     }
+  }
+
+  /** The next message the server received, waiting for it with {@link Await}'s deadline. */
+  public String awaitReceived() {
+    return Await.value("a message at the server", received::poll);
+  }
+
+  /** The next close code the server received, waiting for it with {@link Await}'s deadline. */
+  public int awaitCloseCode() {
+    return Await.value("a close code at the server", closeCodes::poll);
   }
 
   @Override
