@@ -53,9 +53,7 @@ class AdminOperationsTest {
     ManagedStream s = open("a");
     assertThat(manager.reconnect("a")).isTrue();
     Await.until("reopened", () -> peer.upgrades.get() == 2 && s.state() == StreamState.OPEN);
-    assertThat(peer.awaitCloseCode())
-        .as("the old one closed cleanly")
-        .isEqualTo(1000);
+    assertThat(peer.awaitCloseCode()).as("the old one closed cleanly").isEqualTo(1000);
     Await.until("old socket gone", () -> peer.open.size() == 1);
     ManagerStats stats = manager.stats();
     assertThat(stats.totalConnectionFailures()).isZero();

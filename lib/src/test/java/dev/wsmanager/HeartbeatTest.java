@@ -88,9 +88,7 @@ class HeartbeatTest {
     assertThat(stream.state()).isEqualTo(StreamState.OPEN);
     assertThat(manager.stats().heartbeatTimeouts()).isZero();
     time.advance(Duration.ofSeconds(1));
-    assertThat(peer.awaitReceived())
-        .as("the next heartbeat")
-        .isEqualTo("ping");
+    assertThat(peer.awaitReceived()).as("the next heartbeat").isEqualTo("ping");
   }
 
   @Test
@@ -120,9 +118,7 @@ class HeartbeatTest {
     Await.until("reopened", () -> stream.state() == StreamState.OPEN);
     peer.awaitUpgrades(2);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.awaitReceived())
-        .as("heartbeats on the new connection")
-        .isEqualTo("ping");
+    assertThat(peer.awaitReceived()).as("heartbeats on the new connection").isEqualTo("ping");
   }
 
   @Test
@@ -136,8 +132,7 @@ class HeartbeatTest {
             .build();
     open(passing);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.awaitReceived())
-        .isEqualTo("{\"op\":\"ping\"}");
+    assertThat(peer.awaitReceived()).isEqualTo("{\"op\":\"ping\"}");
     peer.awaitOpen(0).send("{\"op\":\"pong\"}");
     Await.until("reply delivered", () -> listener.texts.contains("{\"op\":\"pong\"}"));
     Await.until("counted", () -> manager.stats().heartbeatSuccesses() == 1);

@@ -10,8 +10,6 @@ import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +27,6 @@ class ListenerStalledTest {
   private final WsPeer peer = new WsPeer();
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final CountDownLatch release = new CountDownLatch(1);
-  private final ScheduledExecutorService feed = Executors.newSingleThreadScheduledExecutor();
   private final AtomicInteger ticks = new AtomicInteger();
   private final FakeTime time = new FakeTime();
   private final WsManager manager =
@@ -45,15 +42,8 @@ class ListenerStalledTest {
   @AfterEach
   void tearDown() {
     release.countDown();
-    feed.shutdownNow();
     manager.close(Duration.ofSeconds(5));
     peer.close();
-  }
-
-  /** A healthy feed on real time: a message every 50 ms to every open connection. */
-  private void startFeed() {
-    feed.scheduleAtFixedRate(
-        () -> peer.broadcast("tick-" + ticks.incrementAndGet()), 0, 50, TimeUnit.MILLISECONDS);
   }
 
   /** Sends the next tick and waits until the stream has counted it. */
@@ -192,9 +182,16 @@ class ListenerStalledTest {
                 .listener(listener)
                 .build());
     Await.until("open", () -> s.state() == StreamState.OPEN);
-    startFeed();
+    tick();
+    Await.until("the listener blocked on tick-1", () -> listener.texts.size() == 1);
+    tick();
+    tick(); // the queue is full now
+    assertThat(s.state()).isEqualTo(StreamState.OPEN);
+    assertThat(s.snapshot().lastFailureReason()).isNull();
+    tick();
     Await.until("failure", () -> s.snapshot().lastFailureReason() != null);
     assertThat(s.snapshot().lastFailureReason()).isEqualTo(FailureReason.LISTENER_STALLED);
     assertThat(s.snapshot().lastError()).contains("delivery queue full (2 messages)");
+    assertThat(s.state()).isEqualTo(StreamState.BACKING_OFF);
   }
 }
