@@ -6,6 +6,7 @@ import dev.wsmanager.StreamListener;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +77,12 @@ public class FeedHealthBenchmark {
     messages = new MessageDelivery(StreamListener.NONE, null, callbacks, null);
     ManagerMetrics metrics =
         new ManagerMetrics(
-            Labels.of("manager", "bench"), null, false, new AtomicLong(), new AtomicLong());
+            Labels.of("manager", "bench"),
+            null,
+            false,
+            new AtomicLong(),
+            new AtomicLong(),
+            List.of());
     Heartbeat hb =
         Heartbeat.builder()
             .message("{\"op\":\"ping\"}")
