@@ -112,7 +112,10 @@ class AdminOperationsTest {
     ManagedStream busy = open("busy");
     time.advance(Duration.ofMinutes(4));
     peer.awaitOpen(1).send("tick"); // the second server-side socket is "busy"'s
-    Await.until("tick", () -> busy.snapshot().messagesReceived() == 1);
+    // counted before the clock is read for it: wait for its time too, before the clock moves
+    Await.until(
+        "tick",
+        () -> busy.snapshot().messagesReceived() == 1 && busy.snapshot().lastMessageAt() != null);
     time.advance(Duration.ofMinutes(2));
 
     try (CapturedLog log = new CapturedLog()) {
