@@ -70,6 +70,7 @@ public final class ScaleRun {
     OkHttpClient client = null;
     List<WebSocket> sockets = new ArrayList<>();
     long t0 = System.nanoTime();
+    long openCpu0 = Support.processCpuNanos();
     if (manager) {
       m =
           WsManager.builder()
@@ -77,6 +78,7 @@ public final class ScaleRun {
               .registry(new PrometheusRegistry())
               .virtualThreads(true)
               .maxConnectsPerSecond(20_000, 2_000)
+              .maxConnectingStreams(Integer.getInteger("bench.maxConnecting", 1_000))
               .reconnectPolicy(ReconnectPolicy.builder().build())
               .build();
       StreamListener listener =
@@ -133,6 +135,7 @@ public final class ScaleRun {
       }
     }
     out.put("openMillis", (System.nanoTime() - t0) / 1_000_000);
+    out.put("openCpuMillis", (Support.processCpuNanos() - openCpu0) / 1_000_000);
     if (m != null) {
       out.put(
           "openAttemptsPerStream",
@@ -220,6 +223,7 @@ public final class ScaleRun {
     out.put("cannotAssign", cannotAssign.sum());
 
     long c0 = System.nanoTime();
+    long closeCpu0 = Support.processCpuNanos();
     if (m != null) {
       m.close();
     } else {
@@ -229,6 +233,7 @@ public final class ScaleRun {
       Support.shutdown(client);
     }
     out.put("closeMillis", (System.nanoTime() - c0) / 1_000_000);
+    out.put("closeCpuMillis", (Support.processCpuNanos() - closeCpu0) / 1_000_000);
 
     StringBuilder line = new StringBuilder("RESULT");
     out.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));

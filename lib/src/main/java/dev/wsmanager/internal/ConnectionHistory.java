@@ -38,13 +38,11 @@ final class ConnectionHistory {
 
   /** Messages received over the stream's life. */
   long received() {
-    long n = folded;
-    for (Connection c : new Connection[] {current, previous, older}) {
-      if (c != null) {
-        n += c.counter.count();
-      }
-    }
-    return n;
+    return folded + count(current) + count(previous) + count(older);
+  }
+
+  private static long count(Connection c) {
+    return c == null ? 0 : c.counter.count();
   }
 
   /** When the last message arrived (-1: never); asks for the next message to be stamped. */

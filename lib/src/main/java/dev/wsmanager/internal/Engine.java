@@ -83,7 +83,7 @@ public final class Engine {
   private final OkHttpClient client;
   private final boolean ownsClient;
   private final PrometheusRegistry registry;
-  private final Map<List<Long>, OkHttpClient> clientsByTimeouts = new ConcurrentHashMap<>();
+  private final ClientShards clients;
   private final ConcurrentHashMap<String, StreamLoop> streams = new ConcurrentHashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean dispatcherWarned = new AtomicBoolean();
@@ -167,6 +167,14 @@ public final class Engine {
               virtual != null ? virtual : ioThreads(threads.factory("ws-manager-" + name + "-io")));
       this.ownsClient = true;
     }
+    String okhttpThreads = "ws-manager-" + name + "-okhttp";
+    this.clients =
+        new ClientShards(
+            client,
+            ownsClient,
+            c.virtualThreads()
+                ? VirtualThreads.factory(okhttpThreads)
+                : threads.factory(okhttpThreads));
   }
 
   private static ExecutorService ioThreads(ThreadFactory factory) {
@@ -197,7 +205,7 @@ public final class Engine {
     ReconnectPolicy policy =
         spec.reconnectPolicy() != null ? spec.reconnectPolicy() : defaultPolicy;
     ManagerMetrics groupMetrics = groups.forGroup(name, spec.group());
-    StreamLoop loop = new StreamLoop(context, spec, policy, clientFor(spec), groupMetrics);
+    StreamLoop loop = new StreamLoop(context, spec, policy, clients.next(spec), groupMetrics);
     loop.start(
         () -> {
           if (streams.putIfAbsent(spec.id(), loop) != null) {
@@ -214,28 +222,6 @@ public final class Engine {
         });
     warnIfDispatcherTooSmall();
     return loop;
-  }
-
-  /**
-   * The client for a spec: the base client with the spec's ping interval, OkHttp's connect timeout
-   * a little longer than the spec's, so that the manager's timer decides when an attempt has taken
-   * too long, and no read timeout: the loop's connect timer bounds the handshake, pings and the
-   * idle timeout bound an open connection, and a read timeout left on an upgraded socket costs CPU
-   * on every read. Clients built from one base share its dispatcher and connection pool, so this
-   * costs no threads.
-   */
-  private OkHttpClient clientFor(StreamSpec spec) {
-    long ping = spec.pingInterval().toMillis();
-    long timeout = spec.connectTimeout().toMillis();
-    return clientsByTimeouts.computeIfAbsent(
-        List.of(ping, timeout),
-        k ->
-            client
-                .newBuilder()
-                .pingInterval(ping, TimeUnit.MILLISECONDS)
-                .connectTimeout(timeout + 1_000, TimeUnit.MILLISECONDS)
-                .readTimeout(0, TimeUnit.MILLISECONDS)
-                .build());
   }
 
   private void warnIfDispatcherTooSmall() {
@@ -459,11 +445,12 @@ public final class Engine {
         scheduler.shutdownNow();
       }
       if (ownsClient) {
-        ExecutorService io = client.dispatcher().executorService();
-        client.dispatcher().cancelAll();
+        ExecutorService io = clients.cancelAll();
         io.shutdown();
-        client.connectionPool().evictAll();
+        clients.shutdown();
         awaitQuietly(io, grace);
+      } else {
+        clients.shutdown();
       }
       threads.join(grace);
       // interrupted at stop(): a callback thread still alive is stuck in user code
