@@ -50,7 +50,7 @@ public final class StreamSpec {
   public static final int MAX_DELIVERY_QUEUE = 1_000_000;
 
   private final String id;
-  private final URI uri;
+  private final String url;
   private final String redactedUrl;
   private final Headers headers;
   private final Supplier<? extends Collection<String>> subscribe;
@@ -69,7 +69,7 @@ public final class StreamSpec {
 
   private StreamSpec(Builder b, URI uri, Headers headers) {
     this.id = b.id;
-    this.uri = uri;
+    this.url = uri.toString();
     this.redactedUrl = Urls.redact(uri);
     this.deliveryQueue = b.deliveryQueue;
     this.overflow = b.overflow;
@@ -104,9 +104,17 @@ public final class StreamSpec {
     return id;
   }
 
-  /** {@return the URL to connect to, credentials included} */
+  /**
+   * {@return the URL to connect to, credentials included} Parsed anew on each call: a spec keeps
+   * the URL as text, which is all that connecting needs, and a manager holds one spec per stream.
+   */
   public URI uri() {
-    return uri;
+    return URI.create(url);
+  }
+
+  /** {@return the URL to connect to as text, credentials included} */
+  public String url() {
+    return url;
   }
 
   /** {@return the URL with user info and query values masked, safe to log} */

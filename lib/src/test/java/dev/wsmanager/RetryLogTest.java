@@ -44,7 +44,8 @@ class RetryLogTest {
       for (int i = 1; i <= 3; i++) {
         int done = i;
         Await.until("failure " + i, () -> manager.stats().retries() == done);
-        time.advance(Duration.ofSeconds(10));
+        // exactly the backoff: a longer step could also reach the next attempt's connect timer
+        time.advance(Duration.ofMillis(1000L << (i - 1)));
       }
       Await.until("gave up", () -> s.state() == StreamState.FAILED);
       Await.until("logged", () -> log.text().contains("gave up"));

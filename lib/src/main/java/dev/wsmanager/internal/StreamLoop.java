@@ -133,7 +133,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                   }
                 });
     // OkHttp takes ws: and wss: URLs as http: and https:
-    this.request = new Request.Builder().url(spec.uri().toString()).headers(spec.headers()).build();
+    this.request = new Request.Builder().url(spec.url()).headers(spec.headers()).build();
   }
 
   /**
