@@ -10,7 +10,6 @@ import dev.wsmanager.testing.RecordingListener;
 import dev.wsmanager.testing.WsPeer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,9 +53,7 @@ class AdminOperationsTest {
     ManagedStream s = open("a");
     assertThat(manager.reconnect("a")).isTrue();
     Await.until("reopened", () -> peer.upgrades.get() == 2 && s.state() == StreamState.OPEN);
-    assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS))
-        .as("the old one closed cleanly")
-        .isEqualTo(1000);
+    assertThat(peer.awaitCloseCode()).as("the old one closed cleanly").isEqualTo(1000);
     Await.until("old socket gone", () -> peer.open.size() == 1);
     ManagerStats stats = manager.stats();
     assertThat(stats.totalConnectionFailures()).isZero();
@@ -115,7 +112,10 @@ class AdminOperationsTest {
     ManagedStream busy = open("busy");
     time.advance(Duration.ofMinutes(4));
     peer.awaitOpen(1).send("tick"); // the second server-side socket is "busy"'s
-    Await.until("tick", () -> busy.snapshot().messagesReceived() == 1);
+    // counted before the clock is read for it: wait for its time too, before the clock moves
+    Await.until(
+        "tick",
+        () -> busy.snapshot().messagesReceived() == 1 && busy.snapshot().lastMessageAt() != null);
     time.advance(Duration.ofMinutes(2));
 
     try (CapturedLog log = new CapturedLog()) {

@@ -43,9 +43,12 @@ class CallbackThreadsTest {
     return manager;
   }
 
-  /** Blocks until the test ends (at most 10 s), ignoring interrupts. */
+  /**
+   * Blocks until the test ends, ignoring interrupts; at most 60 s, longer than any wait of the
+   * test, so that whatever the test sees happen while a callback blocks did not wait for it.
+   */
   private void block() {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() - end < 0) {
       try {
         if (release.await(end - System.nanoTime(), TimeUnit.NANOSECONDS)) {
@@ -61,6 +64,7 @@ class CallbackThreadsTest {
   void aBlockedCallbackDelaysNoOtherStreamsTimer() {
     WsManager m = manager("blocked-timer", Duration.ofSeconds(1));
     CountDownLatch blocking = new CountDownLatch(1);
+    CountDownLatch blockerReturned = new CountDownLatch(1);
     // its idle timer fires first, on the scheduler; its onFailure then blocks
     ManagedStream blocker =
         m.open(
@@ -73,6 +77,7 @@ class CallbackThreadsTest {
                       public void onFailure(ManagedStream s, FailureReason r, Throwable c) {
                         blocking.countDown();
                         block();
+                        blockerReturned.countDown();
                       }
                     })
                 .build());
@@ -88,16 +93,14 @@ class CallbackThreadsTest {
         () -> blocker.state() == StreamState.OPEN && timed.state() == StreamState.OPEN);
     long openedAt = System.nanoTime();
     Await.until("the blocker's callback blocks", () -> blocking.getCount() == 0);
-    Await.until(
-        "the other stream's idle timeout",
-        Duration.ofSeconds(3),
-        () -> timed.state() == StreamState.BACKING_OFF);
+    Await.until("the other stream's idle timeout", () -> timed.state() == StreamState.BACKING_OFF);
     long delayMillis =
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAt) - idle.toMillis();
     System.out.printf(
         "[threads] idle timeout of 'timed' fired %d ms late while 'blocker' blocked%n",
         delayMillis);
-    assertThat(delayMillis).as("lateness of the other stream's timer, ms").isLessThan(50);
+    // had the timer waited for the blocked callback, it could not have fired before it returned
+    assertThat(blockerReturned.getCount()).as("the blocker's callback still blocks").isOne();
     assertThat(timed.snapshot().lastFailureReason()).isEqualTo(FailureReason.IDLE_TIMEOUT);
   }
 
@@ -126,7 +129,8 @@ class CallbackThreadsTest {
     m.close(Duration.ofSeconds(1));
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     System.out.printf("[threads] close(1 s) with three blocked callbacks took %d ms%n", tookMillis);
-    assertThat(tookMillis).as("close(1 s) duration, ms").isLessThan(1_000 + 500);
+    // the documented bound: the timeout plus the close grace (1 s), which covers a busy machine
+    assertThat(tookMillis).as("close(1 s) duration, ms").isLessThan(1_000 + 1_000);
     assertThat(m.streams()).isEmpty();
     assertThat(m.stats().activeConnections()).isZero();
     Await.until("server sockets closed", () -> peer.open.isEmpty());
@@ -147,7 +151,7 @@ class CallbackThreadsTest {
                         sleeping.countDown();
                         try {
                           // Blocks until close() interrupts it; nothing else releases it.
-                          new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+                          new CountDownLatch(1).await(60, TimeUnit.SECONDS);
                         } catch (InterruptedException e) {
                           interrupted.countDown();
                           Thread.currentThread().interrupt();
@@ -155,7 +159,7 @@ class CallbackThreadsTest {
                       }
                     })
                 .build());
-    assertThat(sleeping.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(sleeping.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(s.state()).isEqualTo(StreamState.OPEN);
     long start = System.nanoTime();
     m.close();

@@ -62,7 +62,7 @@ class HeartbeatTest {
         .isNull();
 
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("ping");
+    assertThat(peer.awaitReceived()).isEqualTo("ping");
     time.advance(Duration.ofMillis(30));
     peer.awaitOpen(0).send("pong");
     peer.broadcast("tick");
@@ -88,7 +88,7 @@ class HeartbeatTest {
     assertThat(stream.state()).isEqualTo(StreamState.OPEN);
     assertThat(manager.stats().heartbeatTimeouts()).isZero();
     time.advance(Duration.ofSeconds(1));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).as("the next heartbeat").isEqualTo("ping");
+    assertThat(peer.awaitReceived()).as("the next heartbeat").isEqualTo("ping");
   }
 
   @Test
@@ -96,7 +96,7 @@ class HeartbeatTest {
       throws Exception {
     ManagedStream stream = open(PING);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("ping");
+    assertThat(peer.awaitReceived()).isEqualTo("ping");
     time.advance(Duration.ofMillis(4_999));
     assertThat(stream.state()).as("within the timeout").isEqualTo(StreamState.OPEN);
 
@@ -118,9 +118,7 @@ class HeartbeatTest {
     Await.until("reopened", () -> stream.state() == StreamState.OPEN);
     peer.awaitUpgrades(2);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS))
-        .as("heartbeats on the new connection")
-        .isEqualTo("ping");
+    assertThat(peer.awaitReceived()).as("heartbeats on the new connection").isEqualTo("ping");
   }
 
   @Test
@@ -134,7 +132,7 @@ class HeartbeatTest {
             .build();
     open(passing);
     time.advance(Duration.ofSeconds(10));
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("{\"op\":\"ping\"}");
+    assertThat(peer.awaitReceived()).isEqualTo("{\"op\":\"ping\"}");
     peer.awaitOpen(0).send("{\"op\":\"pong\"}");
     Await.until("reply delivered", () -> listener.texts.contains("{\"op\":\"pong\"}"));
     Await.until("counted", () -> manager.stats().heartbeatSuccesses() == 1);

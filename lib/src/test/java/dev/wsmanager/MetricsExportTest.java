@@ -116,7 +116,7 @@ class MetricsExportTest {
       assertThat(text)
           .contains(
               "ws_manager_connection_attempts_total{manager=\"per\",stream=\"odd \\\"id\\\"\\nü\"} 1.0");
-      s.closeAsync().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS); // removed
+      s.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS); // removed
       assertThat(scrape(registry)).doesNotContain("stream=");
     }
   }

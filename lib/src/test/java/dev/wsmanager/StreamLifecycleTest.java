@@ -14,7 +14,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
 import okhttp3.WebSocket;
@@ -74,13 +73,13 @@ class StreamLifecycleTest {
   void opensSubscribesAndDeliversMessages() throws Exception {
     ManagedStream stream = manager.open(spec(peer.url()).subscribe("sub-1", "sub-2").build());
     awaitState(stream, StreamState.OPEN);
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub-1");
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub-2");
+    assertThat(peer.awaitReceived()).isEqualTo("sub-1");
+    assertThat(peer.awaitReceived()).isEqualTo("sub-2");
 
     peer.broadcast("tick-1");
     Await.until("tick delivered", () -> listener.texts.contains("tick-1"));
     assertThat(stream.send("hello")).isTrue();
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("hello");
+    assertThat(peer.awaitReceived()).isEqualTo("hello");
 
     Await.until("open event", () -> listener.events.contains("open"));
     assertThat(listener.events).startsWith("CONNECTING->OPEN", "open");
@@ -107,7 +106,7 @@ class StreamLifecycleTest {
                 .subscribe(() -> List.of("sub#" + hookCalls.incrementAndGet()))
                 .build());
     awaitState(stream, StreamState.OPEN);
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub#1");
+    assertThat(peer.awaitReceived()).isEqualTo("sub#1");
 
     peer.awaitOpen(0).close(1001, "going away for rotation");
     awaitState(stream, StreamState.BACKING_OFF);
@@ -118,7 +117,7 @@ class StreamLifecycleTest {
 
     time.advance(Duration.ofSeconds(1));
     awaitState(stream, StreamState.OPEN);
-    assertThat(peer.received.poll(5, TimeUnit.SECONDS)).isEqualTo("sub#2");
+    assertThat(peer.awaitReceived()).isEqualTo("sub#2");
     assertThat(hookCalls).hasValue(2);
     assertThat(manager.stats().connectionAttempts()).isEqualTo(2);
     peer.awaitUpgrades(2);
@@ -418,7 +417,7 @@ class StreamLifecycleTest {
     awaitState(stream, StreamState.OPEN);
     stream.close();
     stream.close();
-    assertThat(peer.closeCodes.poll(5, TimeUnit.SECONDS)).isEqualTo(1000);
+    assertThat(peer.awaitCloseCode()).isEqualTo(1000);
     awaitState(stream, StreamState.CLOSED);
     Await.until("onClosed", () -> listener.events.contains("closed"));
     assertThat(listener.events).containsSubsequence("OPEN->CLOSING", "CLOSING->CLOSED", "closed");

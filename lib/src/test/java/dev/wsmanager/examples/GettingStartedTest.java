@@ -17,7 +17,7 @@ class GettingStartedTest {
     List<String> ticks = new CopyOnWriteArrayList<>();
     try (WsPeer peer = new WsPeer();
         WsManager manager = GettingStarted.start(peer.url(), ticks::add)) {
-      String subscribe = peer.received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      String subscribe = peer.awaitReceived();
       assertThat(subscribe).contains("trades.BTCUSDT");
       peer.broadcast("{\"price\":1}");
       Await.until("tick", () -> ticks.contains("{\"price\":1}"));

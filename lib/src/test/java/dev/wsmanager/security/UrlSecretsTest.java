@@ -109,6 +109,9 @@ class UrlSecretsTest {
       Await.until("open", () -> reset.state() == StreamState.OPEN);
       proxy.resetAll();
       Await.until("reset seen", () -> reset.state() == StreamState.BACKING_OFF);
+      // the server side learns of the reset after the client: until it has, the one server
+      // socket below could be this stale one instead of the next stream's
+      Await.until("the server saw the reset", () -> peer.open.isEmpty());
 
       ManagedStream closedByServer =
           manager.open(spec("closed", url("127.0.0.1:" + proxy.port())).build());

@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 
 /** Waits for a condition with a deadline, polling; never a fixed sleep. */
 public final class Await {
-  public static final Duration DEFAULT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT = Duration.ofSeconds(30);
 
   private Await() {}
 

@@ -185,6 +185,16 @@ public final class WsPeer implements Closeable {
     }
   }
 
+  /** The next message the server received, waiting for it with {@link Await}'s deadline. */
+  public String awaitReceived() {
+    return Await.value("a message at the server", received::poll);
+  }
+
+  /** The next close code the server received, waiting for it with {@link Await}'s deadline. */
+  public int awaitCloseCode() {
+    return Await.value("a close code at the server", closeCodes::poll);
+  }
+
   @Override
   public void close() {
     server.close();

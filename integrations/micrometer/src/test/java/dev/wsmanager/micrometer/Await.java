@@ -9,7 +9,7 @@ final class Await {
   private Await() {}
 
   static void until(String what, BooleanSupplier condition) {
-    Duration timeout = Duration.ofSeconds(10);
+    Duration timeout = Duration.ofSeconds(30);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
