@@ -157,15 +157,17 @@ final class ClientShards {
   }
 
   /**
-   * Closes the pools' idle connections (an open WebSocket is closed by its stream) and stops the
-   * shards' task threads once their queued tasks have run.
+   * Closes the pools' idle connections (an open WebSocket is closed by its stream) and lets the
+   * shards' task threads end as soon as they are idle. Their executors are not shut down: a reader
+   * finishing after close still schedules a task, and a runner whose executor rejects it is left
+   * with a half-run task.
    */
   void shutdown() {
     forEachShard(
         shard -> {
           shard.pool().evictAll();
           if (shard.tasks() != null) {
-            shard.tasks().shutdown();
+            shard.tasks().getExecutor().setKeepAliveTime(1, TimeUnit.MILLISECONDS);
           }
         });
   }

@@ -53,6 +53,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final OkHttpClient client;
   private final Request request;
   private final StreamListener listener;
+  private final ListenerOverrides overrides;
   private final long idleTimeoutMillis;
 
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
@@ -98,6 +99,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     this.policy = policy;
     this.client = client;
     this.listener = spec.listener();
+    this.overrides = ListenerOverrides.of(listener);
     this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
     this.createdAtMillis = ctx.nowMillis();
@@ -338,7 +340,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       sender.subscribed(subscribed);
       metrics.connected(Math.max(0, seconds));
       transitionLocked(StreamState.OPEN);
-      callbacks.emit("onOpen", () -> listener.onOpen(this));
+      if (overrides.onOpen()) {
+        callbacks.emit("onOpen", () -> listener.onOpen(this));
+      }
       if (idleTimeoutMillis > 0) {
         c.deadline = ctx.schedule(() -> checkIdle(c), idleTimeoutMillis);
       }
@@ -527,7 +531,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       metrics.failed(reason);
       lastReason = reason;
       lastError = reason.label() + ": " + cause;
-      callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
+      if (overrides.onFailure()) {
+        callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
+      }
     }
     if (c.open && ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
       consecutiveFailures = 0;
@@ -550,7 +556,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                   failures,
                   why == null ? "none" : why.label(),
                   cause.toString()));
-      callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
+      if (overrides.onGaveUp()) {
+        callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
+      }
       return false;
     }
     long backoff = policy.delayMillis(failures, ctx.random());
@@ -791,7 +799,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     cancel(timer);
     timer = null;
     transitionLocked(StreamState.CLOSED);
-    callbacks.emit("onClosed", () -> listener.onClosed(this));
+    if (overrides.onClosed()) {
+      callbacks.emit("onClosed", () -> listener.onClosed(this));
+    }
   }
 
   private void transitionLocked(StreamState to) {
@@ -802,7 +812,9 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     state = to;
     metrics.stateChanged(from, to);
     logs.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
-    callbacks.emit("onStateChange", () -> listener.onStateChange(this, from, to));
+    if (overrides.onStateChange()) {
+      callbacks.emit("onStateChange", () -> listener.onStateChange(this, from, to));
+    }
   }
 
   /** Releases the lock, then writes the log lines and starts delivering the callbacks queued. */

@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
+import okhttp3.internal.concurrent.Task;
 import okhttp3.internal.concurrent.TaskRunner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -72,14 +73,19 @@ class ClientShardsTest {
     assertThat(client.dispatcher().executorService()).isSameAs(io);
     assertThat(client.dispatcher().getMaxRequests()).isEqualTo(Integer.MAX_VALUE);
 
-    client.getTaskRunner$okhttp().newQueue().execute("probe", 0, true, () -> kotlin.Unit.INSTANCE);
+    client.getTaskRunner$okhttp().newQueue().schedule(noop("probe"), 0);
     dev.wsmanager.testing.Await.until(
         "a task ran on the given threads", () -> taskThreads.get() > 0);
 
     shards.shutdown();
     TaskRunner.RealBackend backend =
         (TaskRunner.RealBackend) client.getTaskRunner$okhttp().getBackend();
-    assertThat(backend.getExecutor().isShutdown()).as("task threads stopped at close").isTrue();
+    dev.wsmanager.testing.Await.until(
+        "task threads end once idle", () -> backend.getExecutor().getPoolSize() == 0);
+    int before = taskThreads.get();
+    client.getTaskRunner$okhttp().newQueue().schedule(noop("late"), 0);
+    dev.wsmanager.testing.Await.until(
+        "a task scheduled after close still runs", () -> taskThreads.get() > before);
   }
 
   @Test
@@ -94,6 +100,16 @@ class ClientShardsTest {
         .as("WebSockets stay out of the pool the user's other calls walk")
         .isNotSameAs(base.connectionPool());
     shards.shutdown();
+  }
+
+  /** A task that runs once; OkHttp's lambda form would take a Kotlin function. */
+  private static Task noop(String name) {
+    return new Task(name, true) {
+      @Override
+      public long runOnce() {
+        return -1;
+      }
+    };
   }
 
   private OkHttpClient managerClient() {
