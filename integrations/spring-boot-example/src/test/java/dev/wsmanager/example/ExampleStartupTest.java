@@ -17,6 +17,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.support.GenericApplicationContext;
 
 /**
  * Real starts of the example: its stream to its own demo feed opens on the first attempt; a bad
@@ -83,6 +85,58 @@ class ExampleStartupTest {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
     return status;
+  }
+
+  /**
+   * A lifecycle bean of the application's own in the default phase, as Spring's WebSocket handler
+   * mapping (which serves the demo feed) and message brokers are: notes how many streams the
+   * manager had when it started.
+   */
+  static final class OwnLifecycle implements SmartLifecycle {
+    private final ConfigurableApplicationContext context;
+    private volatile long streamsAtStart = -1;
+    private volatile boolean running;
+
+    OwnLifecycle(ConfigurableApplicationContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void start() {
+      streamsAtStart =
+          context.getBean(dev.wsmanager.WsManager.class).stats().streamsByState().values().stream()
+              .mapToLong(Long::longValue)
+              .sum();
+      running = true;
+    }
+
+    @Override
+    public void stop() {
+      running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+      return running;
+    }
+  }
+
+  @Test
+  void streamsOpenOnlyOnceTheApplicationsOwnLifecycleBeansHaveStarted() {
+    SpringApplication application = new SpringApplication(ExampleApplication.class);
+    application.addInitializers(
+        context ->
+            ((GenericApplicationContext) context)
+                .registerBean(OwnLifecycle.class, () -> new OwnLifecycle(context)));
+    try (ConfigurableApplicationContext app =
+        application.run("--server.port=0", "--example.feed-url=ws://127.0.0.1:9/feed")) {
+      assertThat(app.getBean(OwnLifecycle.class).streamsAtStart)
+          .as("streams open when the application's own default-phase beans start")
+          .isZero();
+      assertThat(app.getBean(dev.wsmanager.WsManager.class).stream("demo-ticks"))
+          .as("the configured stream, once started")
+          .isPresent();
+    }
   }
 
   /**
