@@ -369,8 +369,11 @@ public final class WsManager implements AutoCloseable {
     /**
      * Connects through the caller's client, which the manager never shuts down. Each WebSocket
      * holds one of the client's {@code Dispatcher.maxRequests} slots (64 by default) for its whole
-     * life; the manager logs a warning when its streams outnumber them. Without this the manager
-     * creates a client sized for many long-lived sockets and shuts it down on close.
+     * life; the manager logs a warning when its streams outnumber them. The WebSockets do not use
+     * the client's connection pool or task runner: a WebSocket connection is never reused, and
+     * OkHttp walks every connection of a pool and every queue of a runner per event, so the manager
+     * keeps its streams in pools and runners of its own, 64 streams to each. Without this the
+     * manager creates a client sized for many long-lived sockets and shuts it down on close.
      *
      * @param client the client to use
      * @return this builder

@@ -158,6 +158,18 @@ public final class ScaleRun {
     Support.sleep(2_000);
     long heap1 = IdleFootprint.heapAfterGc();
     long rss1 = Support.procStatus("VmRSS");
+    String histogram = System.getProperty("bench.histogram");
+    if (histogram != null) {
+      // the live objects by class, for comparing raw and manager (-Dbench.histogram=FILE)
+      Object text =
+          ManagementFactory.getPlatformMBeanServer()
+              .invoke(
+                  new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                  "gcClassHistogram",
+                  new Object[] {new String[0]},
+                  new String[] {String[].class.getName()});
+      java.nio.file.Files.writeString(java.nio.file.Path.of(histogram), String.valueOf(text));
+    }
     out.put("heapPerStream", Support.fmt("%.0f", (heap1 - heap0) / (double) n));
     out.put("rssPerStreamKiB", Support.fmt("%.1f", (rss1 - rss0) / (double) n));
     out.put("rssMiB", rss1 / 1024);
