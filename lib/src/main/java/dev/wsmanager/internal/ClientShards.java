@@ -56,6 +56,7 @@ final class ClientShards {
   private final OkHttpClient base;
   private final boolean ownDispatchers;
   private final ThreadFactory taskThreads;
+  private final int runners;
   private final AtomicReferenceArray<Shard> shards = new AtomicReferenceArray<>(SHARDS);
   private final AtomicInteger streams = new AtomicInteger();
   private final Map<List<Long>, OkHttpClient> clients = new ConcurrentHashMap<>();
@@ -69,12 +70,20 @@ final class ClientShards {
   /**
    * @param ownDispatchers whether each shard gets a dispatcher of its own on the base dispatcher's
    *     executor (only for a client the manager created: a user's dispatcher and its limits stay)
-   * @param taskThreads the threads that run each shard's OkHttp tasks (pings, writes, closes)
+   * @param taskThreads the threads that run the shards' OkHttp tasks (pings, writes, closes)
+   * @param runners how many task runners the shards share, from 1 to {@value #SHARDS}: shard i uses
+   *     runner i modulo this. Each runner keeps a coordinator thread while it has a task scheduled
+   *     (every open WebSocket's next ping), so on platform threads a few, on virtual threads one
+   *     per shard.
    */
-  ClientShards(OkHttpClient base, boolean ownDispatchers, ThreadFactory taskThreads) {
+  ClientShards(OkHttpClient base, boolean ownDispatchers, ThreadFactory taskThreads, int runners) {
+    if (runners < 1 || runners > SHARDS) {
+      throw new IllegalArgumentException("runners must be 1 to " + SHARDS + ", was " + runners);
+    }
     this.base = base;
     this.ownDispatchers = ownDispatchers;
     this.taskThreads = taskThreads;
+    this.runners = runners;
   }
 
   /**
@@ -116,14 +125,16 @@ final class ClientShards {
     synchronized (shards) {
       shard = shards.get(index);
       if (shard == null) {
-        shard = newShard();
+        Shard sharing = index >= runners ? shard(index % runners) : null;
+        shard = newShard(sharing);
         shards.set(index, shard);
       }
       return shard;
     }
   }
 
-  private Shard newShard() {
+  /** A new shard, with its own task runner or {@code sharing}'s. */
+  private Shard newShard(Shard sharing) {
     Dispatcher dispatcher = null;
     if (ownDispatchers) {
       Dispatcher template = base.dispatcher();
@@ -132,8 +143,15 @@ final class ClientShards {
       dispatcher.setMaxRequestsPerHost(template.getMaxRequestsPerHost());
     }
     try {
-      TaskRunner.RealBackend tasks = new TaskRunner.RealBackend(taskThreads);
-      TaskRunner runner = new TaskRunner(tasks, Logger.getLogger(TaskRunner.class.getName()));
+      TaskRunner.RealBackend tasks =
+          sharing != null ? sharing.tasks() : new TaskRunner.RealBackend(taskThreads);
+      TaskRunner runner =
+          sharing != null
+              ? sharing.runner()
+              : new TaskRunner(tasks, Logger.getLogger(TaskRunner.class.getName()));
+      if (runner == null) {
+        return new Shard(new ConnectionPool(0, 1, TimeUnit.SECONDS), dispatcher, null, null);
+      }
       ConnectionPool pool =
           new ConnectionPool(
               0, 1, TimeUnit.SECONDS, runner, ConnectionListener.Companion.getNONE());

@@ -84,6 +84,13 @@ public final class Engine {
   private final boolean ownsClient;
   private final PrometheusRegistry registry;
   private final ClientShards clients;
+
+  /**
+   * OkHttp task runners on platform threads: each keeps a thread while any of its WebSockets has a
+   * ping scheduled, so a few are shared by all shards (on virtual threads each shard has its own).
+   */
+  private static final int PLATFORM_TASK_RUNNERS = 4;
+
   private final ConcurrentHashMap<String, StreamLoop> streams = new ConcurrentHashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicBoolean dispatcherWarned = new AtomicBoolean();
@@ -174,7 +181,8 @@ public final class Engine {
             ownsClient,
             c.virtualThreads()
                 ? VirtualThreads.factory(okhttpThreads)
-                : threads.factory(okhttpThreads));
+                : threads.factory(okhttpThreads),
+            c.virtualThreads() ? ClientShards.SHARDS : PLATFORM_TASK_RUNNERS);
   }
 
   private static ExecutorService ioThreads(ThreadFactory factory) {

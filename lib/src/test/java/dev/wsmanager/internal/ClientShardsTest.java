@@ -38,7 +38,7 @@ class ClientShardsTest {
 
   @Test
   void streamsFillAShardBeforeTheNextAndWrapAroundAfterTheLast() {
-    ClientShards shards = new ClientShards(managerClient(), true, counting);
+    ClientShards shards = new ClientShards(managerClient(), true, counting, ClientShards.SHARDS);
     OkHttpClient first = shards.next(spec);
     for (int i = 1; i < ClientShards.STREAMS_PER_SHARD; i++) {
       assertThat(shards.next(spec)).isSameAs(first);
@@ -58,7 +58,7 @@ class ClientShardsTest {
   @Test
   void eachShardHasItsOwnTaskRunnerOnTheGivenThreadsAndNoReadTimeout() {
     OkHttpClient base = managerClient();
-    ClientShards shards = new ClientShards(base, true, counting);
+    ClientShards shards = new ClientShards(base, true, counting, ClientShards.SHARDS);
     OkHttpClient client =
         shards.next(
             StreamSpec.builder("s", "ws://127.0.0.1:1/ws")
@@ -89,11 +89,28 @@ class ClientShardsTest {
   }
 
   @Test
+  void onFewerRunnersShardsShareThemButNotTheirPools() {
+    ClientShards shards = new ClientShards(managerClient(), true, counting, 2);
+    OkHttpClient[] firstOfShard = new OkHttpClient[3];
+    for (int shard = 0; shard < 3; shard++) {
+      firstOfShard[shard] = shards.next(spec);
+      for (int i = 1; i < ClientShards.STREAMS_PER_SHARD; i++) {
+        shards.next(spec);
+      }
+    }
+    assertThat(firstOfShard[2].getTaskRunner$okhttp())
+        .isSameAs(firstOfShard[0].getTaskRunner$okhttp())
+        .isNotSameAs(firstOfShard[1].getTaskRunner$okhttp());
+    assertThat(firstOfShard[2].connectionPool()).isNotSameAs(firstOfShard[0].connectionPool());
+    shards.shutdown();
+  }
+
+  @Test
   void aUsersClientKeepsItsDispatcherButNotItsPool() {
     Dispatcher users = new Dispatcher(io);
     users.setMaxRequests(500);
     OkHttpClient base = new OkHttpClient.Builder().dispatcher(users).build();
-    ClientShards shards = new ClientShards(base, false, counting);
+    ClientShards shards = new ClientShards(base, false, counting, ClientShards.SHARDS);
     OkHttpClient client = shards.next(spec);
     assertThat(client.dispatcher()).isSameAs(users);
     assertThat(client.connectionPool())
