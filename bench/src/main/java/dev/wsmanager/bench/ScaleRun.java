@@ -219,6 +219,21 @@ public final class ScaleRun {
       System.out.flush();
       expect(control, "UP");
       long attempts0 = mm.stats().connectionAttempts();
+      java.util.concurrent.atomic.AtomicLong attemptsAtListening =
+          new java.util.concurrent.atomic.AtomicLong(-1);
+      Thread listening =
+          new Thread(
+              () -> {
+                try {
+                  expect(control, "LISTENING");
+                  attemptsAtListening.set(mm.stats().connectionAttempts());
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              },
+              "control");
+      listening.setDaemon(true);
+      listening.start();
       failuresAfterUp.reset();
       long u0 = System.nanoTime();
       long ninetyNine = (long) Math.ceil(n * 0.99);
@@ -230,6 +245,13 @@ public final class ScaleRun {
       out.put("recover99Millis", reached99 ? t99 : -1);
       out.put("recoverAllMillis", reachedAll ? tAll : -1);
       out.put("attemptsPerStream", Support.fmt("%.3f", attempts / (double) n));
+      listening.join(10_000);
+      long atListening = attemptsAtListening.get();
+      out.put(
+          "attemptsPerStreamListening",
+          atListening < 0
+              ? "-1"
+              : Support.fmt("%.3f", (mm.stats().connectionAttempts() - atListening) / (double) n));
       out.put("failuresAfterUp", failuresAfterUp.sum());
     }
     out.put("cannotAssign", cannotAssign.sum());

