@@ -61,11 +61,8 @@ final class ClientShards {
   private final AtomicInteger streams = new AtomicInteger();
   private final Map<List<Long>, OkHttpClient> clients = new ConcurrentHashMap<>();
 
-  private record Shard(
-      ConnectionPool pool,
-      Dispatcher dispatcher,
-      TaskRunner runner,
-      TaskRunner.RealBackend tasks) {}
+  /** A shard; {@code runner} is null where OkHttp's internal API is missing. */
+  private record Shard(ConnectionPool pool, Dispatcher dispatcher, TaskRunner runner) {}
 
   /**
    * @param ownDispatchers whether each shard gets a dispatcher of its own on the base dispatcher's
@@ -142,23 +139,29 @@ final class ClientShards {
       dispatcher.setMaxRequests(template.getMaxRequests());
       dispatcher.setMaxRequestsPerHost(template.getMaxRequestsPerHost());
     }
-    try {
-      TaskRunner.RealBackend tasks =
-          sharing != null ? sharing.tasks() : new TaskRunner.RealBackend(taskThreads);
-      TaskRunner runner =
-          sharing != null
-              ? sharing.runner()
-              : new TaskRunner(tasks, Logger.getLogger(TaskRunner.class.getName()));
-      if (runner == null) {
-        return new Shard(new ConnectionPool(0, 1, TimeUnit.SECONDS), dispatcher, null, null);
+    TaskRunner runner = sharing != null ? sharing.runner() : newRunner();
+    if (runner != null) {
+      try {
+        return new Shard(
+            new ConnectionPool(
+                0, 1, TimeUnit.SECONDS, runner, ConnectionListener.Companion.getNONE()),
+            dispatcher,
+            runner);
+      } catch (LinkageError e) {
+        log.debug("OkHttp's connection pool cannot take a task runner on this version", e);
       }
-      ConnectionPool pool =
-          new ConnectionPool(
-              0, 1, TimeUnit.SECONDS, runner, ConnectionListener.Companion.getNONE());
-      return new Shard(pool, dispatcher, runner, tasks);
+    }
+    return new Shard(new ConnectionPool(0, 1, TimeUnit.SECONDS), dispatcher, null);
+  }
+
+  /** A task runner on the manager's threads, or null if this OkHttp version has no such API. */
+  private TaskRunner newRunner() {
+    try {
+      return new TaskRunner(
+          new TaskRunner.RealBackend(taskThreads), Logger.getLogger(TaskRunner.class.getName()));
     } catch (LinkageError e) {
       log.debug("OkHttp's task runner cannot be set on this version; the shards share OkHttp's", e);
-      return new Shard(new ConnectionPool(0, 1, TimeUnit.SECONDS), dispatcher, null, null);
+      return null;
     }
   }
 
@@ -184,8 +187,9 @@ final class ClientShards {
     forEachShard(
         shard -> {
           shard.pool().evictAll();
-          if (shard.tasks() != null) {
-            shard.tasks().getExecutor().setKeepAliveTime(1, TimeUnit.MILLISECONDS);
+          if (shard.runner() != null
+              && shard.runner().getBackend() instanceof TaskRunner.RealBackend tasks) {
+            tasks.getExecutor().setKeepAliveTime(1, TimeUnit.MILLISECONDS);
           }
         });
   }

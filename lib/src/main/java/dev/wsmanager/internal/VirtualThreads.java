@@ -20,10 +20,7 @@ final class VirtualThreads {
       return (ExecutorService)
           Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
     } catch (NoSuchMethodException e) {
-      throw new IllegalStateException(
-          "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
-              + Runtime.version().feature()
-              + ". Remove the option or run on a newer JDK.");
+      throw unsupported();
     } catch (IllegalAccessException | InvocationTargetException e) {
       throw new IllegalStateException("could not create a virtual-thread executor", e);
     }
@@ -42,12 +39,16 @@ final class VirtualThreads {
           ofVirtual.getMethod("name", String.class, long.class).invoke(builder, prefix + "-", 1L);
       return (ThreadFactory) ofVirtual.getMethod("factory").invoke(builder);
     } catch (NoSuchMethodException | ClassNotFoundException e) {
-      throw new IllegalStateException(
-          "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
-              + Runtime.version().feature()
-              + ". Remove the option or run on a newer JDK.");
+      throw unsupported();
     } catch (IllegalAccessException | InvocationTargetException e) {
       throw new IllegalStateException("could not create a virtual-thread factory", e);
     }
+  }
+
+  private static IllegalStateException unsupported() {
+    return new IllegalStateException(
+        "virtualThreads(true) needs JDK 21 or newer; this runtime is Java "
+            + Runtime.version().feature()
+            + ". Remove the option or run on a newer JDK.");
   }
 }
