@@ -30,8 +30,8 @@ final class AccountingScenario {
     StringBuilder details = new StringBuilder("## 7. Per-message accounting (JMH)\n\n");
     details.append(
         "`PerMessageAccountingBenchmark` (package `dev.wsmanager.internal` in `bench/`) calls the"
-            + " manager's own per-message method, `StreamLoop.messageReceived()`, on a real stream"
-            + " object; the baseline is `inc()` on a cached labelled Prometheus `CounterDataPoint`."
+            + " manager's own per-message method, `MessageCounter.increment()`, on a real"
+            + " connection's counter; the baseline is `inc()` on a cached labelled Prometheus `CounterDataPoint`."
             + " Two threads (`@Threads(2)`): each plays one connection's reader thread with its own"
             + " stream of one shared manager; the baseline's threads share one data point. Average time per"
             + " operation, `-prof gc` for allocation; one fork per benchmark per round, the order"

@@ -40,6 +40,23 @@ final class Connection extends WebSocketListener {
     this.hooks = hooks.apply(this);
   }
 
+  /** Cancels the connect or idle deadline; under the loop's lock. */
+  void cancelDeadline() {
+    ScheduledFuture<?> d = deadline;
+    deadline = null;
+    if (d != null) {
+      d.cancel(false);
+    }
+  }
+
+  /** Stops its timers: the deadline and the heartbeat; under the loop's lock. */
+  void stopTimers() {
+    cancelDeadline();
+    if (hooks != null) {
+      hooks.stop();
+    }
+  }
+
   /** Closes the socket at once, without a close handshake. */
   void cancel() {
     WebSocket w = ws;

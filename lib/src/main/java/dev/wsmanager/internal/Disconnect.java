@@ -1,6 +1,9 @@
 package dev.wsmanager.internal;
 
 import dev.wsmanager.FailureReason;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 
 /**
  * Why a connection ended and what the stream does about it.
@@ -37,6 +40,53 @@ record Disconnect(
    */
   static Disconnect serverClosed(FailureReason reason, Throwable cause) {
     return new Disconnect(reason, cause, false, 0, false);
+  }
+
+  /** The upgrade was not answered within the connect timeout. */
+  static Disconnect connectTimedOut(Duration timeout) {
+    return timedOut(
+        FailureReason.CONNECT_TIMEOUT,
+        new SocketTimeoutException("handshake did not complete within " + timeout));
+  }
+
+  /**
+   * An open connection read nothing it waited for ({@code what}: a message, a heartbeat reply)
+   * within {@code timeout}. When its reader is inside a listener callback, the listener is to
+   * blame, not the network: {@link FailureReason#LISTENER_STALLED}, else {@code silentReason}.
+   */
+  static Disconnect nothingRead(
+      FailureReason silentReason, String what, Duration timeout, boolean listenerBusy) {
+    return listenerBusy
+        ? timedOut(
+            FailureReason.LISTENER_STALLED,
+            new SocketTimeoutException(
+                "no "
+                    + what
+                    + " read within "
+                    + timeout
+                    + ": the listener has not returned from a message callback"))
+        : timedOut(silentReason, new SocketTimeoutException("no " + what + " within " + timeout));
+  }
+
+  /** The delivery queue is full and its policy is to disconnect. */
+  static Disconnect queueFull(int capacity) {
+    return failed(
+        FailureReason.LISTENER_STALLED,
+        new IOException(
+            "delivery queue full ("
+                + capacity
+                + " messages): the listener falls behind the stream"));
+  }
+
+  /** The server sent a close frame with {@code code}; 1000 and 1001 are normal closes. */
+  static Disconnect serverClosed(int code, String reason) {
+    IOException cause =
+        new IOException(
+            "server closed the connection with "
+                + code
+                + (reason.isEmpty() ? "" : " (" + reason + ")"));
+    boolean normal = code == 1000 || code == 1001;
+    return serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause);
   }
 
   /** The handshake was answered with an HTTP status. */

@@ -225,11 +225,11 @@ public final class Engine {
                     + "'; close it first (closeAsync() says when its id is free) or choose"
                     + " another id");
           }
-          groupMetrics.streams.add(loop);
+          groupMetrics.streams.add(loop.handle);
           groupMetrics.creations.increment();
         });
     warnIfDispatcherTooSmall();
-    return loop;
+    return loop.handle;
   }
 
   private void warnIfDispatcherTooSmall() {
@@ -251,7 +251,7 @@ public final class Engine {
   }
 
   public Optional<ManagedStream> stream(String id) {
-    return Optional.ofNullable(streams.get(id));
+    return Optional.ofNullable(streams.get(id)).map(loop -> loop.handle);
   }
 
   public List<StreamSnapshot> snapshots() {
@@ -379,10 +379,10 @@ public final class Engine {
   }
 
   private void removed(StreamLoop loop) {
-    if (loop.metrics.removeStream(loop, () -> streams.remove(loop.id(), loop))) {
+    if (loop.metrics.removeStream(loop.handle, () -> streams.remove(loop.id(), loop))) {
       loop.metrics.cleanups.increment();
     }
-    loop.removedFromManager();
+    loop.handle.removed();
     if (streams.isEmpty()) {
       drainLock.lock();
       try {

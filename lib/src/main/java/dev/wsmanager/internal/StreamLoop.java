@@ -1,94 +1,60 @@
 package dev.wsmanager.internal;
 
 import dev.wsmanager.FailureReason;
-import dev.wsmanager.Heartbeat;
-import dev.wsmanager.ManagedStream;
 import dev.wsmanager.ReconnectPolicy;
-import dev.wsmanager.StreamListener;
 import dev.wsmanager.StreamSnapshot;
 import dev.wsmanager.StreamSpec;
 import dev.wsmanager.StreamState;
-import dev.wsmanager.metrics.MetricNames;
-import io.prometheus.metrics.model.snapshots.Labels;
-import java.io.IOException;
-import java.net.SocketTimeoutException;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.WebSocket;
-import okio.ByteString;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One stream's state machine: owns its state, its connections and its timers, and decides after
- * every event whether to open, back off or give up (see {@link StreamState}). What it needs from
- * the manager is a {@link StreamContext}.
+ * every event whether to open, back off or give up (see {@link StreamState}). It reaches the
+ * manager through a {@link StreamContext}; its user holds its {@link StreamHandle}; its {@link
+ * Retries} say what a failure decides; its {@link StreamEvents} tell the gauge, the log and the
+ * listener what it decided.
  *
- * <p>State changes happen under {@link #lock}; sockets are touched and log lines written after it
- * is released, and user callbacks are queued under it (so they keep the order of the transitions)
- * and delivered by {@link SerialCallbacks} on the manager's callback threads. Timers run on the
- * manager's scheduler and never call user code.
+ * <p>State changes happen under {@link #lock}; sockets are touched, log lines written and user
+ * callbacks delivered (on the manager's callback threads, in the order of the transitions) after it
+ * is released. Timers run on the manager's scheduler and never call user code.
  */
-final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
-  private static final Logger log = LoggerFactory.getLogger("dev.wsmanager.ManagedStream");
-
+final class StreamLoop {
   /** How often a reconnect checks whether the last connection's stalled callback has returned. */
   static final long STALLED_RECHECK_MILLIS = 100;
-
-  private final StreamContext ctx;
 
   /** The counters of the stream's group. */
   final ManagerMetrics metrics;
 
+  /** What the stream's user holds. */
+  final StreamHandle handle;
+
+  private final StreamContext ctx;
   private final StreamSpec spec;
-  private final ReconnectPolicy policy;
   private final OkHttpClient client;
   private final Request request;
-  private final StreamListener listener;
-  private final ListenerOverrides overrides;
-  private volatile StreamLabels streamLabels;
-  private final long idleTimeoutMillis;
-
-  /** The id as logged: control characters escaped, so an id cannot forge log lines. */
-  private final String logId;
-
+  private final String logId; // control characters escaped: an id cannot forge log lines
   private final SerialCallbacks callbacks;
+  private final StreamEvents events;
   private final MessageDelivery messages;
-  private final Sender sender;
-  private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
-
-  /** Per stream, so that its sampling carries on across connections; null without event time. */
-  private final DelayRecorder delay;
-
+  private final ConnectionHooks hooks;
   private final long createdAtMillis;
 
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock; volatile where read without it.
   private volatile StreamState state = StreamState.CONNECTING;
   private final ConnectionHistory connections = new ConnectionHistory();
-  private ScheduledFuture<?> timer;
-  private int consecutiveFailures;
+  private final Retries retries;
+  private final IdleWatch idle = new IdleWatch();
+  private ScheduledFuture<?> timer; // the next attempt, the close deadline or the FAILED retention
   private volatile long attempts;
-  private long retries;
-  private FailureReason lastReason;
-  private String lastError;
   private long openedAtMillis = -1;
-  private long idleCheckCount; // messages seen by the last idle check that found unstamped ones
-  private long idleCheckAtMillis = -1;
-  private long adminSeenCount; // messages seen by the last closeIdle that found unstamped ones
-  private long adminSeenAtMillis = -1;
   private boolean waitingForSlot; // in line for a handshake slot (ctx.acquireConnectSlot)
-  private final List<Runnable> logs = new ArrayList<>(); // written after the lock is released
 
   StreamLoop(
       StreamContext ctx,
@@ -99,14 +65,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     this.ctx = ctx;
     this.metrics = metrics;
     this.spec = spec;
-    this.policy = policy;
     this.client = client;
-    this.listener = spec.listener();
-    this.overrides = ListenerOverrides.of(listener);
-    this.idleTimeoutMillis = spec.idleTimeout().toMillis();
     this.logId = Redaction.printable(spec.id());
     this.createdAtMillis = ctx.nowMillis();
+    this.retries = new Retries(policy, logId, spec.redactedUrl());
+    Sender sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
+    this.handle = new StreamHandle(this, spec, sender, connections);
     this.callbacks = new SerialCallbacks(ctx.callbacks(), logId, metrics.listenerErrors::increment);
+    this.events = new StreamEvents(handle, spec.listener(), callbacks, metrics, logId);
     QueuedDelivery queued =
         spec.deliveryQueueCapacity() == 0
             ? null
@@ -115,28 +81,10 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
                 spec.queueOverflow(),
                 callbacks,
                 metrics,
-                listener,
-                this);
-    this.messages = new MessageDelivery(listener, this, callbacks, queued);
-    this.sender = new Sender(spec.maxQueuedBytes(), metrics, logId);
-    this.delay =
-        spec.eventTime() == null
-            ? null
-            : new DelayRecorder(
-                spec.eventTime(),
-                spec.eventTimeSampling(),
-                ctx::nowMillis,
-                new DelayRecorder.Sink() {
-                  @Override
-                  public void delay(long millis) {
-                    metrics.messageDelay(millis);
-                  }
-
-                  @Override
-                  public void error(String what, RuntimeException e) {
-                    callbacks.threw(what, e);
-                  }
-                });
+                spec.listener(),
+                handle);
+    this.messages = new MessageDelivery(spec.listener(), handle, callbacks, queued);
+    this.hooks = new ConnectionHooks(spec, ctx, this, metrics, callbacks, sender);
     // OkHttp takes ws: and wss: URLs as http: and https:
     this.request = new Request.Builder().url(spec.url()).headers(spec.headers()).build();
   }
@@ -228,7 +176,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       releaseSlot = false;
-      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis, this::hooksFor);
+      c = new Connection(this, messages, ctx.nowNanos(), ctx::nowMillis, hooks::forConnection);
       c.holdsSlot = true;
       connections.start(c);
       attempts++;
@@ -254,52 +202,6 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
   }
 
-  /** The per-message hooks of a new connection: its heartbeat and the stream's delay recorder. */
-  private MessageHooks hooksFor(Connection c) {
-    Heartbeat hb = spec.heartbeat();
-    return MessageHooks.of(
-        hb == null ? null : new HeartbeatMonitor(hb, new HeartbeatHost(c)), delay);
-  }
-
-  /** What a connection's heartbeat needs: the manager's timers and clock, and that connection. */
-  private final class HeartbeatHost implements HeartbeatMonitor.Host {
-    private final Connection c;
-
-    HeartbeatHost(Connection c) {
-      this.c = c;
-    }
-
-    @Override
-    public ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-      return ctx.schedule(task, delayMillis);
-    }
-
-    @Override
-    public long nowNanos() {
-      return ctx.nowNanos();
-    }
-
-    @Override
-    public boolean send(String text) {
-      return sender.send(isCurrent(c) && c.open ? c.ws : null, text);
-    }
-
-    @Override
-    public void answered(long rttNanos) {
-      metrics.heartbeatAnswered(rttNanos / 1e9);
-    }
-
-    @Override
-    public void timedOut() {
-      heartbeatTimedOut(c);
-    }
-
-    @Override
-    public void error(String what, RuntimeException e) {
-      callbacks.threw(what, e);
-    }
-  }
-
   boolean isCurrent(Connection c) {
     return connections.current() == c;
   }
@@ -313,8 +215,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       releaseSlotLocked(c);
-      cancel(c.deadline);
-      c.deadline = null;
+      c.cancelDeadline();
     } finally {
       lock.unlock();
     }
@@ -340,14 +241,12 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         c.hooks.opened(); // before the state: whoever sees OPEN sees the heartbeat running
       }
       // counted before the state says OPEN: whoever sees OPEN sees them
-      sender.subscribed(subscribed);
+      handle.sender.subscribed(subscribed);
       metrics.connected(Math.max(0, seconds));
       transitionLocked(StreamState.OPEN);
-      if (overrides.onOpen()) {
-        callbacks.emit("onOpen", () -> listener.onOpen(this));
-      }
-      if (idleTimeoutMillis > 0) {
-        c.deadline = ctx.schedule(() -> checkIdle(c), idleTimeoutMillis);
+      events.opened();
+      if (spec.idleTimeout().toMillis() > 0) {
+        c.deadline = ctx.schedule(() -> checkIdle(c), spec.idleTimeout().toMillis());
       }
     } finally {
       unlock();
@@ -356,15 +255,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
 
   /** The delivery queue is full and its policy is to disconnect. */
   void overflowed(Connection c) {
-    disconnected(
-        c,
-        Disconnect.failed(
-            FailureReason.LISTENER_STALLED,
-            new IOException(
-                "delivery queue full ("
-                    + spec.deliveryQueueCapacity()
-                    + " messages): the listener"
-                    + " falls behind the stream")));
+    disconnected(c, Disconnect.queueFull(spec.deliveryQueueCapacity()));
   }
 
   void serverClosing(Connection c, WebSocket ws, int code, String reason) {
@@ -377,13 +268,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     } finally {
       lock.unlock();
     }
-    IOException cause =
-        new IOException(
-            "server closed the connection with "
-                + code
-                + (reason.isEmpty() ? "" : " (" + reason + ")"));
-    boolean normal = code == 1000 || code == 1001;
-    disconnected(c, Disconnect.serverClosed(normal ? null : FailureReason.CLOSED_BY_SERVER, cause));
+    disconnected(c, Disconnect.serverClosed(code, reason));
   }
 
   /**
@@ -397,8 +282,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
       if (!isCurrent(c) || state != StreamState.CLOSING) {
         return;
       }
-      retireLocked(c);
-      finishLocked();
+      endLocked();
     } finally {
       unlock();
     }
@@ -416,39 +300,27 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     disconnected(
         c,
         FailureClassifier.classify(
-            t, response, c.open, c.counter.inCallback(), policy, ctx.nowMillis(), logId));
+            t, response, c.open, c.counter.inCallback(), retries.policy(), ctx.nowMillis(), logId));
   }
 
   private void connectTimedOut(Connection c) {
-    if (!isCurrent(c) || c.open) {
-      return;
+    if (isCurrent(c) && !c.open) {
+      disconnected(c, Disconnect.connectTimedOut(spec.connectTimeout()));
     }
-    disconnected(
-        c,
-        Disconnect.timedOut(
-            FailureReason.CONNECT_TIMEOUT,
-            new SocketTimeoutException(
-                "handshake did not complete within " + spec.connectTimeout())));
   }
 
-  private void heartbeatTimedOut(Connection c) {
+  void heartbeatTimedOut(Connection c) {
     if (!isCurrent(c) || !c.open) {
       return;
     }
     metrics.heartbeatTimedOut();
-    Duration timeout = spec.heartbeat().timeout();
     disconnected(
         c,
-        c.counter.inCallback()
-            ? Disconnect.timedOut(
-                FailureReason.LISTENER_STALLED,
-                new SocketTimeoutException(
-                    "no heartbeat reply read within "
-                        + timeout
-                        + ": the listener has not returned from a message callback"))
-            : Disconnect.timedOut(
-                FailureReason.HEARTBEAT_TIMEOUT,
-                new SocketTimeoutException("no heartbeat reply within " + timeout)));
+        Disconnect.nothingRead(
+            FailureReason.HEARTBEAT_TIMEOUT,
+            "heartbeat reply",
+            spec.heartbeat().timeout(),
+            c.counter.inCallback()));
   }
 
   private void checkIdle(Connection c) {
@@ -458,19 +330,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       long now = ctx.nowMillis();
-      long last = Math.max(c.counter.lastMessageAtMillis(), openedAtMillis);
-      if (c.counter.unstamped()) {
-        // They arrived after the last stamp and before now; when no more arrive before the next
-        // check, count from this one. A busy stream that falls silent is failed within one to two
-        // idle timeouts, a quieter one exactly one after its last message.
-        long n = c.counter.count();
-        if (n != idleCheckCount) {
-          idleCheckCount = n;
-          idleCheckAtMillis = now;
-        }
-        last = Math.max(last, idleCheckAtMillis);
-      }
-      long due = last + idleTimeoutMillis;
+      long due = idle.lastLifeMillis(c, openedAtMillis, now) + spec.idleTimeout().toMillis();
       if (now < due) {
         c.deadline = ctx.schedule(() -> checkIdle(c), due - now);
         return;
@@ -480,16 +340,8 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
     disconnected(
         c,
-        c.counter.inCallback()
-            ? Disconnect.timedOut(
-                FailureReason.LISTENER_STALLED,
-                new SocketTimeoutException(
-                    "no message read within "
-                        + spec.idleTimeout()
-                        + ": the listener has not returned from a message callback"))
-            : Disconnect.timedOut(
-                FailureReason.IDLE_TIMEOUT,
-                new SocketTimeoutException("no message within " + spec.idleTimeout())));
+        Disconnect.nothingRead(
+            FailureReason.IDLE_TIMEOUT, "message", spec.idleTimeout(), c.counter.inCallback()));
   }
 
   /**
@@ -505,7 +357,7 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         return;
       }
       retireLocked(c);
-      stopTimers(c);
+      c.stopTimers();
       if (state == StreamState.CLOSING) {
         finishLocked();
         finished = true;
@@ -532,72 +384,23 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     Throwable cause = Redaction.scrubCause(d.cause(), spec.uri());
     if (reason != null) {
       metrics.failed(reason);
-      lastReason = reason;
-      lastError = reason.label() + ": " + cause;
-      if (overrides.onFailure()) {
-        callbacks.emit("onFailure", () -> listener.onFailure(this, reason, cause));
-      }
+      retries.remember(reason, cause);
+      events.failed(reason, cause);
     }
-    if (c.open && ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
-      consecutiveFailures = 0;
-    }
-    int failures = ++consecutiveFailures;
-    if (d.fatal() || policy.isExhausted(failures)) {
+    retries.ended(c.open, ctx.nowMillis() - openedAtMillis);
+    Retries.Wait wait = retries.next(d.fatal(), d.retryAfterMillis(), ctx.random());
+    if (wait == null) {
       // timers first, state second: whoever sees the new state also sees its timer
       timer = ctx.schedule(this::retentionElapsed, ctx.failedRetentionMillis());
       transitionLocked(StreamState.FAILED);
-      FailureReason why = reason != null ? reason : lastReason;
-      String what = d.fatal() ? "no retry (fatal)" : "retry attempts exhausted";
-      logs.add(
-          () ->
-              log.warn(
-                  "WSManager {}: stream '{}' ({}) gave up after {} consecutive failures,"
-                      + " reason {}: {}",
-                  what,
-                  logId,
-                  spec.redactedUrl(),
-                  failures,
-                  why == null ? "none" : why.label(),
-                  cause.toString()));
-      if (overrides.onGaveUp()) {
-        callbacks.emit("onGaveUp", () -> listener.onGaveUp(this, why, cause));
-      }
+      events.log(retries.gaveUpLine(d.fatal(), reason, cause));
+      events.gaveUp(reason != null ? reason : retries.lastReason(), cause);
       return false;
     }
-    long backoff = policy.delayMillis(failures, ctx.random());
-    long delay = Math.max(backoff, d.retryAfterMillis());
-    retries++;
-    metrics.retried(delay - backoff);
-    boolean connectNow = scheduleConnectLocked(delay);
+    metrics.retried(wait.serverDirectedMillis());
+    boolean connectNow = scheduleConnectLocked(wait.delayMillis());
     transitionLocked(StreamState.BACKING_OFF);
-    long attempt = attempts + 1;
-    boolean untrusted = reason == FailureReason.TLS_ERROR && failures > 1;
-    String why =
-        untrusted
-            ? "; the server's certificate is not trusted by this client or does not match the host"
-            : delay > backoff ? " as the server asked (Retry-After)" : "";
-    // one line per retry that `grep "WSManager.*retry"` finds: id, attempt, delay, reason
-    logs.add(
-        () -> {
-          String line =
-              "WSManager retry: stream '{}' attempt {} in {} ms{}, reason {} ({} consecutive),"
-                  + " url {}: {}";
-          Object[] args = {
-            logId,
-            attempt,
-            delay,
-            why,
-            reason == null ? "normal_close" : reason.label(),
-            failures,
-            spec.redactedUrl(),
-            cause.toString()
-          };
-          if (untrusted) {
-            log.warn(line, args);
-          } else {
-            log.info(line, args);
-          }
-        });
+    events.log(retries.retryLine(attempts + 1, wait, reason, cause));
     return connectNow;
   }
 
@@ -607,8 +410,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
   }
 
-  @Override
-  public void close() {
+  /**
+   * Closes the stream: an open connection with 1000 and a bounded wait for the server's answer
+   * ({@link #closeTimedOut}), anything else at once.
+   */
+  void close() {
     Connection closing = null;
     lock.lock();
     try {
@@ -618,18 +424,13 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           return;
         case OPEN:
           closing = connections.current();
-          stopTimers(closing);
+          closing.stopTimers();
           Connection c = closing;
           timer = ctx.schedule(() -> closeTimedOut(c), ctx.closeTimeoutMillis());
           transitionLocked(StreamState.CLOSING);
           break;
         default:
-          Connection connecting = connections.current();
-          if (connecting != null) {
-            retireLocked(connecting);
-            stopTimers(connecting);
-          }
-          finishLocked();
+          endLocked();
       }
     } finally {
       unlock();
@@ -645,10 +446,32 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
   }
 
-  @Override
-  public CompletionStage<Void> closeAsync() {
-    close();
-    return closedFuture.minimalCompletionStage();
+  private void closeTimedOut(Connection c) {
+    lock.lock();
+    try {
+      if (!isCurrent(c) || state != StreamState.CLOSING) {
+        return;
+      }
+      endLocked();
+    } finally {
+      unlock();
+    }
+    cancelRetired();
+    ctx.removed(this);
+  }
+
+  /** Ends the stream at once: cancels its connection without a close handshake. */
+  void abort() {
+    lock.lock();
+    try {
+      if (state != StreamState.CLOSED) {
+        endLocked();
+      }
+    } finally {
+      unlock();
+    }
+    cancelRetired();
+    ctx.removed(this);
   }
 
   /**
@@ -674,13 +497,11 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
         case OPEN:
           dropped = connections.current();
           retireLocked(dropped);
-          stopTimers(dropped);
-          if (ctx.nowMillis() - openedAtMillis >= policy.minUptime().toMillis()) {
-            consecutiveFailures = 0;
-          }
+          dropped.stopTimers();
+          retries.ended(true, ctx.nowMillis() - openedAtMillis);
           break;
         case FAILED:
-          consecutiveFailures = 0;
+          retries.reset();
           break;
         default:
           break;
@@ -701,67 +522,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     return before;
   }
 
-  /**
-   * How long the stream has received nothing: since its last message, or since it was opened when
-   * it never received one.
-   */
+  /** How long the stream has received nothing (see {@link IdleWatch#idleMillis}). */
   long idleMillis(long now) {
     lock.lock();
     try {
-      long last = Math.max(createdAtMillis, connections.lastMessageAtMillis());
-      Connection current = connections.current();
-      Connection previous = connections.previous();
-      boolean unstamped =
-          (current != null && current.counter.unstamped())
-              || (previous != null && previous.counter.unstamped());
-      if (unstamped) {
-        // messages arrived after the last clock read: they count from the first time an
-        // observer saw them (as in checkIdle)
-        long n = connections.received();
-        if (n != adminSeenCount) {
-          adminSeenCount = n;
-          adminSeenAtMillis = now;
-        }
-        last = Math.max(last, adminSeenAtMillis);
-      }
-      return Math.max(0, now - last);
+      return idle.idleMillis(connections, createdAtMillis, now);
     } finally {
       lock.unlock();
     }
-  }
-
-  private void closeTimedOut(Connection c) {
-    lock.lock();
-    try {
-      if (!isCurrent(c) || state != StreamState.CLOSING) {
-        return;
-      }
-      retireLocked(c);
-      finishLocked();
-    } finally {
-      unlock();
-    }
-    cancelRetired();
-    ctx.removed(this);
-  }
-
-  /** Ends the stream at once: cancels its connection without a close handshake. */
-  void abort() {
-    lock.lock();
-    try {
-      if (state != StreamState.CLOSED) {
-        Connection c = connections.current();
-        if (c != null) {
-          retireLocked(c);
-          stopTimers(c);
-        }
-        finishLocked();
-      }
-    } finally {
-      unlock();
-    }
-    cancelRetired();
-    ctx.removed(this);
   }
 
   /** Cancels the sockets of the connections that ended, in case one is still closing. */
@@ -780,9 +548,14 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
   }
 
-  /** Called by the manager once the stream is removed: its id is free. */
-  void removedFromManager() {
-    closedFuture.complete(null);
+  /** Retires the current connection, if any, stops its timers and makes the stream CLOSED. */
+  private void endLocked() {
+    Connection c = connections.current();
+    if (c != null) {
+      retireLocked(c);
+      c.stopTimers();
+    }
+    finishLocked();
   }
 
   /** {@code c}, the current connection, ended: it gives back its handshake slot if it held one. */
@@ -802,43 +575,22 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     cancel(timer);
     timer = null;
     transitionLocked(StreamState.CLOSED);
-    if (overrides.onClosed()) {
-      callbacks.emit("onClosed", () -> listener.onClosed(this));
-    }
+    events.closed();
   }
 
   private void transitionLocked(StreamState to) {
     StreamState from = state;
-    if (from == to) {
-      return;
-    }
-    state = to;
-    metrics.stateChanged(from, to);
-    logs.add(() -> log.info("stream '{}' {} -> {}", logId, from, to));
-    if (overrides.onStateChange()) {
-      callbacks.emit("onStateChange", () -> listener.onStateChange(this, from, to));
+    if (from != to) {
+      state = to;
+      events.changed(from, to);
     }
   }
 
   /** Releases the lock, then writes the log lines and starts delivering the callbacks queued. */
   private void unlock() {
-    Runnable[] pending = logs.isEmpty() ? null : logs.toArray(new Runnable[0]);
-    logs.clear();
+    Runnable[] lines = events.takeLines();
     lock.unlock();
-    if (pending != null) {
-      for (Runnable line : pending) {
-        line.run();
-      }
-    }
-    callbacks.flush();
-  }
-
-  /** Stops a connection's timers: its connect or idle deadline and its heartbeat. */
-  private static void stopTimers(Connection c) {
-    cancel(c.deadline);
-    if (c.hooks != null) {
-      c.hooks.stop();
-    }
+    events.publish(lines);
   }
 
   private static void cancel(ScheduledFuture<?> future) {
@@ -847,56 +599,19 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
     }
   }
 
-  @Override
-  public String id() {
-    return spec.id();
-  }
-
-  @Override
-  public Labels labels(Labels base) {
-    StreamLabels cached = streamLabels;
-    if (cached == null || cached.base() != base) {
-      cached = new StreamLabels(base, base.add(MetricNames.LABEL_STREAM, spec.id()));
-      streamLabels = cached;
-    }
-    return cached.labels();
-  }
-
-  /** The per-stream series' labels, kept once a scrape has built them. */
-  private record StreamLabels(Labels base, Labels labels) {}
-
-  @Override
-  public StreamState state() {
+  StreamState state() {
     return state;
   }
 
-  @Override
-  public boolean send(String text) {
-    Objects.requireNonNull(text, "send(text): text must not be null");
-    return sender.send(openSocket(), text);
+  long attempts() {
+    return attempts;
   }
 
-  @Override
-  public boolean send(ByteString bytes) {
-    Objects.requireNonNull(bytes, "send(bytes): bytes must not be null");
-    return sender.send(openSocket(), bytes);
+  String id() {
+    return spec.id();
   }
 
-  /** The socket to send on, or null when the stream is not open. */
-  private WebSocket openSocket() {
-    Connection c = connections.current();
-    return c == null || state != StreamState.OPEN ? null : c.ws;
-  }
-
-  @Override
-  public long queuedBytes() {
-    Connection c = connections.current();
-    WebSocket ws = c == null ? null : c.ws;
-    return ws == null ? 0 : ws.queueSize();
-  }
-
-  @Override
-  public StreamSnapshot snapshot() {
+  StreamSnapshot snapshot() {
     lock.lock();
     try {
       long lastMessageAt = connections.lastMessageAtMillis();
@@ -905,44 +620,18 @@ final class StreamLoop implements ManagedStream, ManagerMetrics.StreamCounters {
           spec.redactedUrl(),
           state,
           attempts,
-          retries,
-          consecutiveFailures,
-          lastReason,
-          lastError,
+          retries.retries(),
+          retries.consecutiveFailures(),
+          retries.lastReason(),
+          retries.lastError(),
           openedAtMillis < 0 ? null : Instant.ofEpochMilli(openedAtMillis),
           lastMessageAt < 0 ? null : Instant.ofEpochMilli(lastMessageAt),
           connections.received(),
-          sender.sent(),
-          queuedBytes(),
+          handle.sender.sent(),
+          handle.queuedBytes(),
           spec.group());
     } finally {
       lock.unlock();
     }
-  }
-
-  @Override
-  public long attempts() {
-    return attempts;
-  }
-
-  @Override
-  public long received() {
-    return connections.received(); // no lock: see ConnectionHistory
-  }
-
-  @Override
-  public long sent() {
-    return sender.sent();
-  }
-
-  @Override
-  public String toString() {
-    return "ManagedStream{id="
-        + spec.id()
-        + ", url="
-        + spec.redactedUrl()
-        + ", state="
-        + state
-        + '}';
   }
 }

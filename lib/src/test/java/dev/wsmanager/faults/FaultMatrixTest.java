@@ -188,7 +188,7 @@ class FaultMatrixTest {
     ManagedStream s = manager.open(spec("s", proxy.url()).pingInterval(ping).build());
     awaitState(s, StreamState.OPEN);
     RealWebSocket server = (RealWebSocket) serverSocket();
-    Await.until("two pings answered", () -> server.receivedPingCount() >= 2);
+    Await.until("a ping answered", () -> server.receivedPingCount() >= 1);
 
     long start = System.nanoTime();
     proxy.blackhole(true); // the peer stops reading and writing; no FIN, no RST
@@ -221,7 +221,7 @@ class FaultMatrixTest {
                 .build());
     awaitState(s, StreamState.OPEN);
     RealWebSocket server = (RealWebSocket) serverSocket();
-    Await.until("three pings answered", () -> server.receivedPingCount() >= 3);
+    Await.until("two pings answered", () -> server.receivedPingCount() >= 2);
     assertThat(listener.failures).as("pongs keep arriving").isEmpty();
 
     time.advance(Duration.ofMillis(29_999));

@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>Hardened for scrapers, probes and hostile clients alike: requests are read without holding a
  * thread, so slow or stalled clients cost a socket each, not a thread; idle connections are closed
  * after {@link Builder#idleTimeout}; at most {@link Builder#maxConnections} are open at once (past
- * that, new ones wait in the accept queue and idle ones are closed after one second of silence);
- * request lines and headers are limited to 8 KiB (a longer URI is a 414, longer headers a 431);
- * responses go out in one write with {@code TCP_NODELAY}; every error is one line of plain text.
- * {@link #close()} stops accepting, lets requests in flight finish for up to {@link
+ * that, new ones wait in the accept queue, which holds as many, and idle ones are closed after one
+ * second of silence); request lines and headers are limited to 8 KiB (a longer URI is a 414, longer
+ * headers a 431); responses go out in one write with {@code TCP_NODELAY}; every error is one line
+ * of plain text. {@link #close()} stops accepting, lets requests in flight finish for up to {@link
  * Builder#stopTimeout}, then closes every connection.
  *
  * <pre>{@code
@@ -306,6 +306,9 @@ public final class MetricsServer implements AutoCloseable {
       connector.setPort(port);
       connector.setIdleTimeout(idleTimeout.toMillis());
       connector.setAcceptedTcpNoDelay(true);
+      // A burst as large as the connection limit waits in the kernel's queue (capped there by
+      // net.core.somaxconn) instead of having its SYNs dropped: the JDK's default backlog is 50.
+      connector.setAcceptQueueSize(maxConnections);
       // On close, connections idle between requests go at once; those mid-request finish first.
       connector.setShutdownIdleTimeout(100);
       server.addConnector(connector);
