@@ -39,17 +39,8 @@ for port in "$BOOT3_PORT" "$BOOT4_PORT"; do
   curl -s "http://127.0.0.1:$port/actuator/prometheus" | grep ws_manager_
 done
 
-cp ws-manager-rules.yml "$WORK/rules.yml"
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 2s
-  scrape_timeout: 2s
-  evaluation_interval: 5s
-rule_files:
-  - $WORK/rules.yml
-scrape_configs:
-  - job_name: ws-manager
-    metrics_path: /actuator/prometheus
+prometheus_config /actuator/prometheus
+cat >>"$WORK/prometheus.yml" <<YAML
     static_configs:
       - targets: ['127.0.0.1:$BOOT3_PORT']
         labels:

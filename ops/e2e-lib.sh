@@ -37,6 +37,24 @@ wait_until() {
   fail "timed out after ${seconds}s waiting for $what"
 }
 
+# prometheus_config METRICS_PATH: writes $WORK/prometheus.yml up to the ws-manager job's
+# metrics_path, with ws-manager-rules.yml loaded and a 2 s scrape; the caller appends the rest of
+# the job (params, static_configs)
+prometheus_config() {
+  cp ws-manager-rules.yml "$WORK/rules.yml"
+  cat >"$WORK/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+  evaluation_interval: 5s
+rule_files:
+  - $WORK/rules.yml
+scrape_configs:
+  - job_name: ws-manager
+    metrics_path: $1
+YAML
+}
+
 # start_prometheus CONFIG PORT: starts Prometheus on 127.0.0.1:PORT, its data in $WORK, and waits
 # until it is ready; sets PROM to its URL
 start_prometheus() {

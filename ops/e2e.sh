@@ -35,17 +35,8 @@ lint=$(curl -sf "http://127.0.0.1:$STABLE_PORT/api/ws/metrics?format=prometheus"
   || fail "promtool check metrics failed: $lint"
 [ -z "$lint" ] || fail "promtool check metrics printed: $lint"
 
-cp ws-manager-rules.yml "$WORK/rules.yml"
-cat >"$WORK/prometheus.yml" <<YAML
-global:
-  scrape_interval: 2s
-  scrape_timeout: 2s
-  evaluation_interval: 5s
-rule_files:
-  - $WORK/rules.yml
-scrape_configs:
-  - job_name: ws-manager
-    metrics_path: /api/ws/metrics
+prometheus_config /api/ws/metrics
+cat >>"$WORK/prometheus.yml" <<YAML
     params:
       format: [prometheus]
     static_configs:
